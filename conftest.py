@@ -1,0 +1,34 @@
+"""Development fixtures for the project's own tests (the plugin itself registers through
+its ``pytest11`` entry point, never here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from osb_conformance.reference_broker import ReferenceBroker, RunningBroker, serve_in_thread
+from osb_conformance.reference_broker.mutants import MUTANTS
+
+
+@pytest.fixture
+def start_broker() -> Iterator[Callable[..., RunningBroker]]:
+    """Start reference brokers (optionally a mutant) on free 127.0.0.1 ports."""
+    running: list[RunningBroker] = []
+
+    def start(mutant: str | None = None, **options: Any) -> RunningBroker:
+        broker = ReferenceBroker(mutant=MUTANTS[mutant] if mutant else None, **options)
+        handle = serve_in_thread(broker)
+        running.append(handle)
+        return handle
+
+    yield start
+    for handle in running:
+        handle.stop()
+
+
+@pytest.fixture
+def reference_broker(start_broker: Callable[..., RunningBroker]) -> RunningBroker:
+    """A compliant reference broker (user admin, password secret)."""
+    return start_broker()

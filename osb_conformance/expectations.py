@@ -1,0 +1,111 @@
+"""Small building blocks the scenarios share: N/A skips and common observations."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import pytest
+
+from .catalog import Plan
+from .checks import CheckRecorder
+from .client import BrokerResponse
+from .platform import Platform
+
+OPERATION_MAX_CHARS = 10_000
+STATES = ("in progress", "succeeded", "failed")
+
+
+def not_applicable(reason: str) -> NoReturn:
+    """Skip: the broker does not offer what this scenario needs (never a failure)."""
+    pytest.skip(f"N/A: {reason}")
+
+
+def needs_bindable(plan: Plan) -> None:
+    if not plan.bindable:
+        not_applicable(f"plan {plan.label} is not bindable")
+
+
+def needs_credentials(platform: Platform) -> None:
+    if not platform.settings.has_credentials:
+        not_applicable("the run has no broker credentials, so authentication cannot be tested")
+
+
+def async_required(response: BrokerResponse) -> bool:
+    """The broker says the operation needs ``accepts_incomplete=true``."""
+    return response.status == 422 and response.error_code == "AsyncRequired"
+
+
+def is_json_object(response: BrokerResponse) -> bool:
+    return isinstance(_json_or_none(response), dict)
+
+
+def _json_or_none(response: BrokerResponse) -> object:
+    try:
+        return response.json()
+    except Exception:  # noqa: BLE001 - not JSON is an observation, not an error
+        return None
+
+
+def instance_absent(
+    platform: Platform, plan: Plan, instance_id: str, check: CheckRecorder, requirement: str
+) -> None:
+    """Check that no instance ``instance_id`` exists (after a request that must not create)."""
+    client = platform.client
+    if plan.service.instances_retrievable:
+        response = client.fetch_instance(instance_id, plan.service.id, plan.id)
+        check(requirement, response.status == 404,
+              expected="404 Not Found from GET: no instance was created",
+              observed=response.describe())
+        return
+    response = platform.deprovision(plan, instance_id)
+    check(requirement, response.status == 410,
+          expected="410 Gone from DELETE: no instance was created",
+          observed=response.describe())
+
+
+def instance_exists(
+    platform: Platform, plan: Plan, instance_id: str, check: CheckRecorder, requirement: str
+) -> None:
+    """Check that instance ``instance_id`` exists (after the broker said it was created).
+
+    With instances_retrievable a GET must answer 200; without it, only a delete can tell,
+    so the check is made when the scenario deletes it: here nothing is sent.
+    """
+    if not plan.service.instances_retrievable:
+        return
+    response = platform.client.fetch_instance(instance_id, plan.service.id, plan.id)
+    check(requirement, response.status == 200,
+          expected="200 OK from GET: the instance the broker created exists",
+          observed=response.describe())
+
+
+def binding_absent(
+    platform: Platform, plan: Plan, instance_id: str, binding_id: str, check: CheckRecorder,
+    requirement: str,
+) -> None:
+    """Check that no binding ``binding_id`` exists on ``instance_id``."""
+    client = platform.client
+    if plan.service.bindings_retrievable:
+        response = client.fetch_binding(instance_id, binding_id, plan.service.id, plan.id)
+        check(requirement, response.status == 404,
+              expected="404 Not Found from GET: no binding was created",
+              observed=response.describe())
+        return
+    response = client.unbind(instance_id, binding_id, plan.service.id, plan.id, True)
+    check(requirement, response.status == 410,
+          expected="410 Gone from DELETE: no binding was created",
+          observed=response.describe())
+
+
+def conflicting_provision_body(platform: Platform, plan: Plan, body: dict) -> dict | None:  # type: ignore[type-arg]
+    """A provision body for the same id with other attributes, or None if none is safe.
+
+    Another plan of the same service is the clearest difference; without one, other
+    parameters, but only where the plan declares no schema that could reject them first.
+    """
+    others = plan.other_plans()
+    if others:
+        return {**body, "plan_id": others[0].id}
+    if plan.schema("service_instance", "create") is None:
+        return {**body, "parameters": {"osbc_conflict": "different"}}
+    return None

@@ -1,0 +1,60 @@
+"""Fixtures the conformance scenarios use (registered only when a broker URL is given)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .catalog import Catalog
+from .checks import CheckRecorder
+from .client import OSBClient
+from .platform import Platform
+from .requirements import load_catalogue
+from .run import RUN_KEY, ConformanceRun
+from .session_hooks import PLATFORM_KEY, RECORDER_KEY, requirement_ids
+from .settings import Settings
+
+
+def _run(request: pytest.FixtureRequest) -> ConformanceRun:
+    return request.config.stash[RUN_KEY]
+
+
+@pytest.fixture(scope="session")
+def osb_settings(request: pytest.FixtureRequest) -> Settings:
+    """The run's settings."""
+    return _run(request).settings
+
+
+@pytest.fixture(scope="session")
+def osb_catalog(request: pytest.FixtureRequest) -> Catalog:
+    """The broker's catalog, fetched once per run."""
+    return _run(request).fetch_catalog()
+
+
+@pytest.fixture
+def osb(request: pytest.FixtureRequest) -> OSBClient:
+    """The OSB client (one connection pool per worker; transcript per test)."""
+    return _run(request).client
+
+
+@pytest.fixture
+def check(request: pytest.FixtureRequest) -> CheckRecorder:
+    """Records this test's checks and grades them by the requirement's level."""
+    settings = _run(request).settings
+    recorder = CheckRecorder(
+        load_catalogue(), requirement_ids(request.node), strict=settings.strict,
+        api_version=settings.api_version,
+    )
+    request.node.stash[RECORDER_KEY] = recorder
+    return recorder
+
+
+@pytest.fixture
+def platform(request: pytest.FixtureRequest) -> Iterator[Platform]:
+    """The suite acting as a platform; deletes what the test created when it ends."""
+    run = _run(request)
+    acting = Platform(run.client, run.ledger, request.node.nodeid)
+    request.node.stash[PLATFORM_KEY] = acting
+    yield acting
+    acting.clean_up()

@@ -1,0 +1,66 @@
+"""The resource ledger: every instance and binding the suite creates, recorded before the
+request that creates it is sent, so that cleanup can find it whatever happens next."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass
+class Resource:
+    kind: str  # instance | binding
+    instance_id: str
+    service_id: str
+    plan_id: str
+    plan_label: str
+    owner: str  # the test that created it
+    binding_id: str | None = None
+    deleted: bool = False
+    problem: str | None = None  # why cleanup could not delete it
+
+    def describe(self) -> str:
+        what = f"binding {self.binding_id} of instance {self.instance_id}" \
+            if self.kind == "binding" else f"instance {self.instance_id}"
+        return f"{what} (plan {self.plan_label}, service_id={self.service_id}, " \
+               f"plan_id={self.plan_id})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Ledger:
+    """Thread-safe list of what the suite created and whether it was deleted."""
+
+    def __init__(self) -> None:
+        self._resources: list[Resource] = []
+        self._lock = threading.Lock()
+
+    def record(self, resource: Resource) -> Resource:
+        with self._lock:
+            self._resources.append(resource)
+        return resource
+
+    def live(self, owner: str | None = None) -> list[Resource]:
+        """Resources not yet deleted (of one test, or of the whole run)."""
+        with self._lock:
+            return [r for r in self._resources
+                    if not r.deleted and (owner is None or r.owner == owner)]
+
+    def created_count(self) -> int:
+        with self._lock:
+            return len(self._resources)
+
+    def mark_instance_deleted(self, instance_id: str) -> None:
+        """An instance is gone, and with it every binding it had."""
+        with self._lock:
+            for resource in self._resources:
+                if resource.instance_id == instance_id:
+                    resource.deleted = True
+
+    def mark_binding_deleted(self, instance_id: str, binding_id: str) -> None:
+        with self._lock:
+            for resource in self._resources:
+                if resource.instance_id == instance_id and resource.binding_id == binding_id:
+                    resource.deleted = True

@@ -1,0 +1,80 @@
+"""Command-line options of the plugin, and the Settings they make."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .settings import PLATFORMS, SUPPORTED_API_VERSIONS, RunConfig, Settings, option_or_env
+
+GROUP = "osb-conformance"
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup(GROUP, "Open Service Broker API conformance")
+    group.addoption("--broker-url", default=None,
+                    help="Broker base URL, or 'reference' for the bundled reference broker "
+                         "[env OSB_BROKER_URL]. Without it the plugin stays dormant.")
+    group.addoption("--broker-username", default=None,
+                    help="Basic-auth user [env OSB_BROKER_USERNAME]")
+    group.addoption("--broker-password", default=None,
+                    help="Basic-auth password [env OSB_BROKER_PASSWORD]")
+    group.addoption("--broker-token", default=None,
+                    help="Bearer token instead of basic auth [env OSB_BROKER_TOKEN]")
+    group.addoption("--broker-api-version", default=None, choices=SUPPORTED_API_VERSIONS,
+                    help="X-Broker-API-Version to test against (default 2.17) "
+                         "[env OSB_BROKER_API_VERSION]")
+    group.addoption("--broker-ca-bundle", default=None,
+                    help="CA bundle to verify the broker's TLS certificate")
+    group.addoption("--broker-client-cert", default=None, help="client certificate (PEM)")
+    group.addoption("--broker-client-key", default=None, help="client certificate key (PEM)")
+    group.addoption("--broker-insecure", action="store_true", default=False,
+                    help="do not verify the broker's TLS certificate (warns)")
+    group.addoption("--osb-timeout", type=float, default=None,
+                    help="seconds per request (default 10) [env OSB_TIMEOUT]")
+    group.addoption("--osb-poll-timeout", type=float, default=None,
+                    help="upper bound in seconds on one asynchronous operation (default 60)")
+    group.addoption("--osb-poll-interval", type=float, default=None,
+                    help="first pause between polls when the broker sends no Retry-After "
+                         "(default 0.2 s, growing to 2 s)")
+    group.addoption("--osb-strict", action="store_true", default=False,
+                    help="SHOULD-level findings fail the run")
+    group.addoption("--osb-platform", default=None, choices=PLATFORMS,
+                    help="platform profile for context and originating identity "
+                         "(default cloudfoundry)")
+    group.addoption("--osb-report-json", default=None, metavar="PATH",
+                    help="write the JSON conformance report here")
+    group.addoption("--osb-config", default=None, metavar="FILE",
+                    help="YAML/JSON: plans and services to include or skip, parameters per "
+                         "plan, bind_resource and context overrides")
+    group.addoption("--osb-requirements", default=None, metavar="IDS",
+                    help="run only the checks of these requirement IDs (comma-separated)")
+
+
+def build_settings(config: pytest.Config, broker_url: str, **override: Any) -> Settings:
+    """Settings from options, environment variables and defaults."""
+    def get(option: str, env: str, default: Any) -> Any:
+        return option_or_env(config, option, env, default)
+
+    cert = config.getoption("--broker-client-cert")
+    key = config.getoption("--broker-client-key")
+    values: dict[str, Any] = dict(
+        broker_url=broker_url,
+        username=get("--broker-username", "OSB_BROKER_USERNAME", None),
+        password=get("--broker-password", "OSB_BROKER_PASSWORD", None),
+        token=get("--broker-token", "OSB_BROKER_TOKEN", None),
+        api_version=get("--broker-api-version", "OSB_BROKER_API_VERSION", "2.17"),
+        timeout=float(get("--osb-timeout", "OSB_TIMEOUT", 10.0)),
+        poll_timeout=float(get("--osb-poll-timeout", "OSB_POLL_TIMEOUT", 60.0)),
+        poll_interval=float(get("--osb-poll-interval", "OSB_POLL_INTERVAL", 0.2)),
+        strict=bool(config.getoption("--osb-strict")),
+        platform=get("--osb-platform", "OSB_PLATFORM", "cloudfoundry"),
+        report_json=config.getoption("--osb-report-json"),
+        verify=False if config.getoption("--broker-insecure")
+        else config.getoption("--broker-ca-bundle") or True,
+        client_cert=(cert, key) if cert and key else cert,
+        run_config=RunConfig.load(config.getoption("--osb-config")),
+    )
+    values.update(override)
+    return Settings(**values)

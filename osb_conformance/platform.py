@@ -1,0 +1,248 @@
+"""Scenario support: the suite acting as a platform.
+
+Builds request bodies the way Cloud Foundry or Kubernetes would, records every
+resource in the ledger before creating it, polls asynchronous operations to their
+end and cleans up after the test.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog import Plan
+from .cleanup import clean_up
+from .client import BrokerResponse, OSBClient
+from .errors import BrokerError
+from .ledger import Ledger, Resource
+from .polling import PollResult, poll_binding, poll_instance, polling_limit
+from .settings import Settings
+
+
+class PreconditionFailed(BrokerError):
+    """A scenario could not set up what it tests (e.g. no instance could be provisioned)."""
+
+
+@dataclass
+class Instance:
+    """An instance the scenario provisioned and saw succeed."""
+
+    id: str
+    plan: Plan
+    asynchronous: bool
+    response: BrokerResponse
+    body: dict[str, Any]
+
+
+@dataclass
+class BindingHandle:
+    """A binding the scenario created and saw succeed."""
+
+    id: str
+    instance: Instance
+    asynchronous: bool
+    response: BrokerResponse
+    body: dict[str, Any]
+
+
+def new_id() -> str:
+    """A fresh, globally unique id (the suite never reuses one)."""
+    return str(uuid.uuid4())
+
+
+class Platform:
+    """What a scenario uses to talk to the broker as a platform would."""
+
+    def __init__(self, client: OSBClient, ledger: Ledger, owner: str) -> None:
+        self.client = client
+        self.ledger = ledger
+        self.owner = owner
+        self.settings: Settings = client.settings
+        self.leftovers: list[Resource] = []
+
+    # -- request bodies ---------------------------------------------------------------------
+    def context(self, **extra: Any) -> dict[str, Any]:
+        """A context object in the chosen platform's profile."""
+        if self.settings.platform == "kubernetes":
+            context = {"platform": "kubernetes", "namespace": "osb-conformance",
+                       "namespace_uid": "a6f6b2c2-0000-4000-8000-000000000001",
+                       "clusterid": "8263feea-0000-4000-8000-000000000002",
+                       "instance_name": "osbc-instance"}
+        else:
+            context = {"platform": "cloudfoundry",
+                       "organization_guid": "1113aa0-0000-4000-8000-000000000001",
+                       "organization_name": "osb-conformance",
+                       "space_guid": "aaaa1234-0000-4000-8000-000000000002",
+                       "space_name": "conformance", "instance_name": "osbc-instance"}
+        return {**context, **self.settings.run_config.context, **extra}
+
+    def parameters_for(self, plan: Plan) -> dict[str, Any] | None:
+        """Parameters the operator configured for this plan (by id, label or name)."""
+        configured = self.settings.run_config.parameters
+        for key in (plan.id, plan.label, plan.name):
+            if key in configured:
+                return dict(configured[key])
+        return None
+
+    def provision_body(self, plan: Plan, **overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "service_id": plan.service.id,
+            "plan_id": plan.id,
+            "organization_guid": "1113aa0-0000-4000-8000-000000000001",
+            "space_guid": "aaaa1234-0000-4000-8000-000000000002",
+            "context": self.context(),
+        }
+        parameters = self.parameters_for(plan)
+        if parameters is not None:
+            body["parameters"] = parameters
+        body.update(overrides)
+        return body
+
+    def bind_body(self, plan: Plan, **overrides: Any) -> dict[str, Any]:
+        bind_resource = {"app_guid": new_id(), **self.settings.run_config.bind_resource}
+        body: dict[str, Any] = {
+            "service_id": plan.service.id,
+            "plan_id": plan.id,
+            "bind_resource": bind_resource,
+            "context": self.context(),
+        }
+        body.update(overrides)
+        return body
+
+    # -- instances --------------------------------------------------------------------------
+    def provision(
+        self, plan: Plan, body: Any = None, instance_id: str | None = None,
+        accepts_incomplete: bool | None = True, **kw: Any,
+    ) -> tuple[str, BrokerResponse]:
+        """Send a provision request; the id is in the ledger before the request goes out."""
+        instance_id = instance_id or new_id()
+        self._record(plan, instance_id)
+        body = self.provision_body(plan) if body is None else body
+        return instance_id, self.client.provision(instance_id, body, accepts_incomplete, **kw)
+
+    def provision_ready(self, plan: Plan, **overrides: Any) -> Instance:
+        """Provision and wait until it succeeded; anything else fails the scenario's setup."""
+        body = self.provision_body(plan, **overrides)
+        instance_id, response = self.provision(plan, body)
+        if response.status in (200, 201):
+            return Instance(instance_id, plan, False, response, body)
+        if response.status != 202:
+            raise PreconditionFailed(
+                f"could not provision a {plan.label} instance to test with: "
+                f"{response.describe()}", response.exchange)
+        result = self.poll_instance(plan, instance_id, operation_of(response))
+        if result.state != "succeeded":
+            raise PreconditionFailed(
+                f"asynchronous provisioning of a {plan.label} instance did not succeed "
+                f"({_poll_summary(result)})", result.last.exchange if result.last else None)
+        return Instance(instance_id, plan, True, response, body)
+
+    def poll_instance(
+        self, plan: Plan, instance_id: str, operation: str | None, deleting: bool = False,
+        plan_id: str | None = None,
+    ) -> PollResult:
+        return poll_instance(
+            self.client, instance_id, plan.service.id, plan_id or plan.id, operation,
+            limit=self.polling_limit(plan), deleting=deleting,
+        )
+
+    def deprovision(
+        self, plan: Plan, instance_id: str, accepts_incomplete: bool | None = True, **kw: Any
+    ) -> BrokerResponse:
+        response = self.client.deprovision(instance_id, plan.service.id, plan.id,
+                                           accepts_incomplete, **kw)
+        if response.status in (200, 410):
+            self.ledger.mark_instance_deleted(instance_id)
+        return response
+
+    def deprovision_done(self, instance: Instance) -> BrokerResponse:
+        """Deprovision and wait for the end; return the DELETE's response."""
+        response = self.deprovision(instance.plan, instance.id)
+        if response.status == 202:
+            result = self.poll_instance(instance.plan, instance.id, operation_of(response),
+                                        deleting=True)
+            if result.succeeded:
+                self.ledger.mark_instance_deleted(instance.id)
+        return response
+
+    # -- bindings -----------------------------------------------------------------------------
+    def bind(
+        self, instance: Instance, body: Any = None, binding_id: str | None = None,
+        accepts_incomplete: bool | None = True, instance_id: str | None = None, **kw: Any,
+    ) -> tuple[str, BrokerResponse]:
+        binding_id = binding_id or new_id()
+        target = instance_id or instance.id
+        self._record(instance.plan, target, binding_id)
+        body = self.bind_body(instance.plan) if body is None else body
+        response = self.client.bind(target, binding_id, body, accepts_incomplete, **kw)
+        return binding_id, response
+
+    def bind_ready(self, instance: Instance, **overrides: Any) -> BindingHandle:
+        body = self.bind_body(instance.plan, **overrides)
+        binding_id, response = self.bind(instance, body)
+        if response.status in (200, 201):
+            return BindingHandle(binding_id, instance, False, response, body)
+        if response.status != 202:
+            raise PreconditionFailed(
+                f"could not bind to a {instance.plan.label} instance to test with: "
+                f"{response.describe()}", response.exchange)
+        result = self.poll_binding(instance, binding_id, operation_of(response))
+        if result.state != "succeeded":
+            raise PreconditionFailed(
+                f"asynchronous binding to a {instance.plan.label} instance did not succeed "
+                f"({_poll_summary(result)})", result.last.exchange if result.last else None)
+        return BindingHandle(binding_id, instance, True, response, body)
+
+    def poll_binding(
+        self, instance: Instance, binding_id: str, operation: str | None, deleting: bool = False
+    ) -> PollResult:
+        plan = instance.plan
+        return poll_binding(
+            self.client, instance.id, binding_id, plan.service.id, plan.id, operation,
+            limit=self.polling_limit(plan), deleting=deleting,
+        )
+
+    def unbind(
+        self, instance: Instance, binding_id: str, accepts_incomplete: bool | None = True,
+        **kw: Any,
+    ) -> BrokerResponse:
+        plan = instance.plan
+        response = self.client.unbind(instance.id, binding_id, plan.service.id, plan.id,
+                                      accepts_incomplete, **kw)
+        if response.status in (200, 410):
+            self.ledger.mark_binding_deleted(instance.id, binding_id)
+        return response
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+    def polling_limit(self, plan: Plan) -> float:
+        return polling_limit(plan.maximum_polling_duration, self.settings.poll_timeout)
+
+    def _record(self, plan: Plan, instance_id: str, binding_id: str | None = None) -> None:
+        if any(r.instance_id == instance_id and r.binding_id == binding_id
+               for r in self.ledger.live(self.owner)):
+            return  # a re-sent request: already recorded
+        self.ledger.record(Resource(
+            kind="binding" if binding_id else "instance", instance_id=instance_id,
+            binding_id=binding_id, service_id=plan.service.id, plan_id=plan.id,
+            plan_label=plan.label, owner=self.owner,
+        ))
+
+    def clean_up(self) -> list[Resource]:
+        """Delete what this scenario created; return what could not be deleted."""
+        self.leftovers = clean_up(self.client, self.ledger, self.owner)
+        return self.leftovers
+
+
+def operation_of(response: BrokerResponse) -> str | None:
+    """The ``operation`` a 202 carried, if it is a string."""
+    operation = response.body_object().get("operation")
+    return operation if isinstance(operation, str) else None
+
+
+def _poll_summary(result: PollResult) -> str:
+    if result.timed_out:
+        return "still in progress when the polling bound ran out"
+    if result.last is None:
+        return "no answer"
+    return f"state {result.state!r}, last answer {result.last.describe()}"

@@ -1,0 +1,43 @@
+"""The pytest plugin's entry point (``pytest11``): options, and switching the run on.
+
+Without ``--broker-url`` the plugin stays dormant, so ``pytest`` in this repository
+runs the project's own tests. With it, the run collects the bundled conformance
+scenarios, and only them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Everything the run uses is imported here, at plugin load, once: a lazy import inside a
+# hook would be re-imported by nested in-process runs (pytester) and split the state keys.
+from . import fixtures
+from .options import add_options
+from .run import RUN_KEY, ConformanceRun, start_run
+
+MARKER = "requirement(*ids): the OSB requirement IDs a conformance check verifies"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+    broker_url = config.getoption("--broker-url") or os.environ.get("OSB_BROKER_URL")
+    if not broker_url:
+        return
+    run = start_run(config, broker_url)
+    config.stash[RUN_KEY] = run
+    config.pluginmanager.register(run.hooks, "osb-conformance-run")
+    config.pluginmanager.register(fixtures, "osb-conformance-fixtures")
+    config.args = [str(Path(__file__).parent / "scenarios")]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run: ConformanceRun | None = config.stash.get(RUN_KEY, None)
+    if run is not None:
+        run.close()

@@ -1,0 +1,119 @@
+"""The one place where secrets are recognised and removed.
+
+Everything that may end up in a report, a log or a failure message goes through
+:func:`redact` (structured data) or :func:`redact_text` (free text). Nothing
+else in the package formats secrets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+REDACTED = "[REDACTED]"
+
+# Keys whose values are secret wherever they appear (headers, JSON bodies, query strings).
+_SECRET_KEY = re.compile(
+    r"(authorization|x-broker-api-originating-identity|secret|password|passwd|token|key"
+    r"|credential|private|cookie)",
+    re.IGNORECASE,
+)
+
+# Free-text forms: "Authorization: Basic xyz", "Bearer xyz", "password=xyz", "user:pass@host".
+_TEXT_PATTERNS = [
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(basic|bearer)\s+[^\s'\",}]+"),
+    re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{6,}"),
+    re.compile(r"(?i)(x-broker-api-originating-identity['\"]?\s*[:=]\s*['\"]?)[^'\"\n]+"),
+    re.compile(r"(?i)(https?://)[^/\s:@]+:[^/\s@]+@"),
+]
+
+
+class Redactor:
+    """Removes secrets: values under secret-looking keys and known literal secrets."""
+
+    def __init__(self, literals: Iterable[str] = ()) -> None:
+        self._literals: set[str] = set()
+        self.add_literals(literals)
+
+    def add_literals(self, literals: Iterable[str]) -> None:
+        """Remember secret strings (passwords, tokens, credentials seen in responses)."""
+        for value in literals:
+            # Very short strings would blank out ordinary words; they are not secrets worth it.
+            if isinstance(value, str) and len(value) >= 4:
+                self._literals.add(value)
+
+    def learn_from(self, data: Any) -> None:
+        """Remember every string found under a secret key, so it is removed from free text too."""
+        self.add_literals(_secret_strings(data))
+
+    def redact(self, data: Any) -> Any:
+        """Return a copy of ``data`` with secret values replaced by ``[REDACTED]``."""
+        if isinstance(data, dict):
+            return {k: self._redact_item(k, v) for k, v in data.items()}
+        if isinstance(data, (list, tuple)):
+            return [self.redact(v) for v in data]
+        if isinstance(data, str):
+            return self.redact_text(data)
+        return data
+
+    def _redact_item(self, key: Any, value: Any) -> Any:
+        if isinstance(key, str) and key.lower() == "authorization" and isinstance(value, str):
+            scheme = value.split(" ", 1)[0] if " " in value else ""
+            return f"{scheme} {REDACTED}".strip()
+        if isinstance(key, str) and is_secret_key(key) and value not in (None, "", {}, []):
+            return REDACTED
+        return self.redact(value)
+
+    def redact_text(self, text: str) -> str:
+        """Remove secrets from free text (messages, bodies, command lines)."""
+        for literal in sorted(self._literals, key=len, reverse=True):
+            text = text.replace(literal, REDACTED)
+        text = _TEXT_PATTERNS[0].sub(lambda m: m.group(1) + REDACTED, text)
+        text = _TEXT_PATTERNS[1].sub(lambda m: m.group(1) + " " + REDACTED, text)
+        text = _TEXT_PATTERNS[2].sub(lambda m: m.group(1) + REDACTED, text)
+        text = _TEXT_PATTERNS[3].sub(lambda m: m.group(1) + REDACTED + "@", text)
+        return _redact_json_strings(text)
+
+
+def is_secret_key(key: str) -> bool:
+    """True when a header, field or parameter name denotes a secret."""
+    return bool(_SECRET_KEY.search(key))
+
+
+def _secret_strings(data: Any, under_secret: bool = False) -> Iterable[str]:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _secret_strings(v, under_secret or (isinstance(k, str) and is_secret_key(k)))
+    elif isinstance(data, (list, tuple)):
+        for v in data:
+            yield from _secret_strings(v, under_secret)
+    elif under_secret and isinstance(data, str):
+        yield data
+
+
+_JSON_SECRET_FIELD = re.compile(
+    r'("(?:[^"\\]*(?:authorization|secret|password|passwd|token|key|credential|private)[^"\\]*)"'
+    r'\s*:\s*)("(?:[^"\\]|\\.)*"|\{[^{}]*\}|[-0-9.]+|true|false)',
+    re.IGNORECASE,
+)
+
+
+def _redact_json_strings(text: str) -> str:
+    """Redact secret fields inside JSON embedded in free text (e.g. a body in a message)."""
+    return _JSON_SECRET_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+
+
+# One process-wide redactor: every writer of output uses it, and the plugin teaches it
+# the run's password and token at start-up and every credential it sees in responses.
+REDACTOR = Redactor()
+
+
+def redact(data: Any) -> Any:
+    """Redact structured data with the process-wide redactor."""
+    return REDACTOR.redact(data)
+
+
+def redact_text(text: str) -> str:
+    """Redact free text with the process-wide redactor."""
+    return REDACTOR.redact_text(text)

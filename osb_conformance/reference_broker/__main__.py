@@ -1,0 +1,51 @@
+"""``python -m osb_conformance.reference_broker --port N [--mutant NAME]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .broker import ReferenceBroker
+from .mutants import MUTANTS
+from .server import make_server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m osb_conformance.reference_broker",
+        description="Serve the osb-conformance reference broker on 127.0.0.1.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port (0: a free one)")
+    parser.add_argument("--username", default="admin")
+    parser.add_argument("--password", default="secret")
+    parser.add_argument("--mutant", choices=sorted(MUTANTS), help="break one requirement")
+    parser.add_argument("--list-mutants", action="store_true")
+    parser.add_argument("--retry-after", type=int, default=None,
+                        help="Retry-After seconds on in-progress operations")
+    parser.add_argument("--async-polls", type=int, default=1,
+                        help="polls an async operation stays 'in progress'")
+    parser.add_argument("--extra-plans", type=int, default=0, help="generated extra plans")
+    args = parser.parse_args(argv)
+    if args.list_mutants:
+        for name, mutant in sorted(MUTANTS.items()):
+            print(f"{name}\t{','.join(mutant.violates)}\t{mutant.description}")
+        return 0
+    broker = ReferenceBroker(
+        args.username, args.password, async_polls=args.async_polls,
+        retry_after=args.retry_after, extra_plans=args.extra_plans,
+        mutant=MUTANTS[args.mutant] if args.mutant else None,
+    )
+    server = make_server(broker, args.port)
+    print(f"reference broker on {broker.base_url}"
+          + (f" (mutant {args.mutant})" if args.mutant else ""), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Mutants: the reference broker with one deliberate defect each.
+
+A mutant violates exactly the requirement(s) it names, and nothing else, so the
+self-tests can show that the suite's check for that requirement can fail. Each
+area's mutants live in their own module and register themselves here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..http_types import Request, Response
+
+if TYPE_CHECKING:
+    from ..broker import ReferenceBroker
+
+Before = Callable[["ReferenceBroker", Request], "Response | None"]
+After = Callable[["ReferenceBroker", Request, Response], Response]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A named defect: may answer before the broker does, or rewrite its answer."""
+
+    name: str
+    violates: tuple[str, ...]
+    description: str
+    before_hook: Before | None = None
+    after_hook: After | None = None
+    strict_only: bool = False  # detected as a SHOULD warning, i.e. fails only under --osb-strict
+    options: tuple[str, ...] = ()  # extra suite options the detecting run needs
+
+    def before(self, broker: ReferenceBroker, request: Request) -> Response | None:
+        return self.before_hook(broker, request) if self.before_hook else None
+
+    def after(self, broker: ReferenceBroker, request: Request, response: Response) -> Response:
+        return self.after_hook(broker, request, response) if self.after_hook else response
+
+
+MUTANTS: dict[str, Mutant] = {}
+
+
+def register(name: str, violates: str | tuple[str, ...], description: str, *,
+             before: Before | None = None, after: After | None = None,
+             strict_only: bool = False, options: tuple[str, ...] = ()) -> Mutant:
+    """Add a mutant to the registry (names are unique)."""
+    if name in MUTANTS:
+        raise ValueError(f"duplicate mutant {name}")
+    ids = (violates,) if isinstance(violates, str) else violates
+    mutant = Mutant(name, ids, description, before, after, strict_only, options)
+    MUTANTS[name] = mutant
+    return mutant
+
+
+def on(route: str, status: int | None = None) -> Callable[[Request, Response], bool]:
+    """A predicate: the request went to ``route`` (and the broker answered ``status``)."""
+    def matches(request: Request, response: Response) -> bool:
+        return request.route == route and (status is None or response.status == status)
+    return matches
+
+
+def rewrite(when: Callable[[Request, Response], bool],
+            change: Callable[[Response], Response]) -> After:
+    """An after-hook that changes the broker's answer when ``when`` holds."""
+    def after(broker: Any, request: Request, response: Response) -> Response:
+        return change(response) if when(request, response) else response
+    return after
+
+
+def status(code: int, body: Any = None) -> Callable[[Response], Response]:
+    """A change: same answer with another status (and optionally another body)."""
+    def change(response: Response) -> Response:
+        return Response(code, response.body if body is None else body, response.headers)
+    return change
+
+
+def _load_all() -> None:
+    # Import every area module so its mutants register themselves.
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_load_all()

@@ -1,0 +1,102 @@
+"""The reference broker as a real HTTP server on 127.0.0.1 (stdlib, threaded)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .broker import ReferenceBroker
+from .http_types import Request, Response
+
+LOOPBACK = "127.0.0.1"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the suite reuses connections
+    disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms ACK wait
+    server: _Server
+
+    def _handle(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        request = Request(
+            method=self.command,
+            path=unquote(parts.path),
+            query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        response = self.server.broker.handle(request)
+        self._write(response)
+
+    def _write(self, response: Response) -> None:
+        action = response.headers.pop("X-Reference-Action", None)
+        if action == "drop":  # chaos: close the connection without answering
+            self.close_connection = True
+            return
+        payload = response.body if isinstance(response.body, bytes) else json.dumps(
+            response.body).encode()
+        self.send_response(response.status)
+        response.headers.setdefault("Content-Type", "application/json")
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_PUT = do_PATCH = do_DELETE = do_POST = _handle
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass  # quiet: the suite's transcript is the log
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], broker: ReferenceBroker) -> None:
+        super().__init__(address, _Handler)
+        self.broker = broker
+
+
+@dataclass
+class RunningBroker:
+    """A reference broker serving in a background thread."""
+
+    url: str
+    broker: ReferenceBroker
+    _server: _Server
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> RunningBroker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def make_server(broker: ReferenceBroker, port: int = 0) -> _Server:
+    """Bind the broker to 127.0.0.1 (never another address) on ``port`` (0: a free one)."""
+    server = _Server((LOOPBACK, port), broker)
+    broker.base_url = f"http://{LOOPBACK}:{server.server_address[1]}"
+    return server
+
+
+def serve_in_thread(broker: ReferenceBroker | None = None, port: int = 0) -> RunningBroker:
+    """Start a reference broker on a free 127.0.0.1 port in a daemon thread."""
+    broker = broker or ReferenceBroker()
+    server = make_server(broker, port)
+    thread = threading.Thread(target=server.serve_forever, name="reference-broker", daemon=True)
+    thread.start()
+    return RunningBroker(broker.base_url, broker, server, thread)

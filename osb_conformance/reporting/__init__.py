@@ -1,0 +1,1 @@
+"""Report writers: terminal summary, JSON report, HTML (pytest-html) additions."""

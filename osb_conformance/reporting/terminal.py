@@ -1,0 +1,44 @@
+"""The terminal summary: SHOULD warnings, leftovers, and one machine-checkable verdict line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..redaction import redact_text
+
+VERDICT_PREFIX = "OSB-CONFORMANCE VERDICT:"
+
+
+def verdict_line(hooks: Any) -> str:
+    counts = hooks.results.counts()
+    version = hooks.run.settings.api_version
+    return (
+        f"{VERDICT_PREFIX} {hooks.results.verdict()} (OSB API {version}) "
+        f"pass={counts['PASS']} fail={counts['FAIL']} warn={counts['WARN']} "
+        f"na={counts['N/A']} info={counts['INFO']} error={counts['ERROR']}"
+    )
+
+
+def write_summary(terminal: Any, hooks: Any) -> None:
+    warnings = hooks.results.warnings()
+    if warnings:
+        terminal.section("OSB SHOULD-level warnings", sep="-", yellow=True)
+        for finding in warnings:
+            terminal.line(redact_text(
+                f"WARN {finding['requirement']} ({finding['level']}) {finding['nodeid']}: "
+                f"{finding['expectation']} expected {finding['expected']}, "
+                f"observed {finding['observed']}"))
+    leftovers = hooks.leftovers
+    terminal.section("OSB cleanup", sep="-", red=bool(leftovers), green=not leftovers)
+    created = hooks.run.ledger.created_count()
+    if leftovers:
+        terminal.line(f"{len(leftovers)} resource(s) could NOT be deleted:", red=True)
+        for resource in leftovers:
+            terminal.line(redact_text(
+                f"  {resource['kind']} instance_id={resource['instance_id']} "
+                f"binding_id={resource['binding_id']} service_id={resource['service_id']} "
+                f"plan_id={resource['plan_id']}: {resource['problem']}"))
+    else:
+        terminal.line(f"everything the suite created was deleted ({created} resources here)")
+    terminal.section("OSB conformance", sep="=")
+    terminal.line(verdict_line(hooks), bold=True)

@@ -1,0 +1,95 @@
+"""One conformance run: its settings, client, catalog, ledger and embedded broker."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from .catalog import Catalog
+from .client import OSBClient
+from .errors import BrokerError, CatalogUnavailable
+from .ledger import Ledger
+from .options import build_settings
+from .redaction import REDACTOR
+from .reference_broker import ReferenceBroker, serve_in_thread
+from .session_hooks import SessionHooks
+from .settings import Settings
+
+RUN_KEY = pytest.StashKey["ConformanceRun"]()
+REFERENCE = "reference"
+
+
+@dataclass
+class ConformanceRun:
+    settings: Settings
+    client: OSBClient
+    ledger: Ledger = field(default_factory=Ledger)
+    catalog: Catalog | None = None
+    catalog_digest: str | None = None
+    embedded: Any = None  # the reference broker this process started, if any
+    hooks: Any = None
+
+    def fetch_catalog(self) -> Catalog:
+        """Fetch the catalog once per run; stop the run with one clear error if it fails."""
+        if self.catalog is None:
+            self.catalog = load_catalog(self.client)
+            self.catalog_digest = digest(self.client.exchanges[-1].response_body or "")
+            self.client.take_exchanges()
+        return self.catalog
+
+    def close(self) -> None:
+        self.client.close()
+        if self.embedded is not None:
+            self.embedded.stop()
+            self.embedded = None
+
+
+def start_run(config: pytest.Config, broker_url: str) -> ConformanceRun:
+    """Make the run's state; start the embedded reference broker if asked for."""
+    embedded = None
+    overrides: dict[str, Any] = {}
+    if broker_url == REFERENCE:
+        broker_url, overrides, embedded = _reference_broker(config)
+    settings = build_settings(config, broker_url, **overrides)
+    if settings.verify is False:
+        warnings.warn("--broker-insecure: the broker's TLS certificate is NOT verified",
+                      stacklevel=1)
+    REDACTOR.add_literals(settings.secrets)
+    run = ConformanceRun(settings=settings, client=OSBClient(settings), embedded=embedded)
+    run.hooks = SessionHooks(run, config)
+    return run
+
+
+def _reference_broker(config: pytest.Config) -> tuple[str, dict[str, Any], Any]:
+    """Start the reference broker here, or use the one the xdist controller started."""
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input and "osb_reference_url" in worker_input:
+        return worker_input["osb_reference_url"], {
+            "username": worker_input["osb_reference_username"],
+            "password": worker_input["osb_reference_password"],
+        }, None
+    username, password = "conformance", secrets.token_urlsafe(16)
+    running = serve_in_thread(ReferenceBroker(username, password))
+    return running.url, {"username": username, "password": password}, running
+
+
+def load_catalog(client: OSBClient) -> Catalog:
+    try:
+        response = client.catalog()
+    except BrokerError as exc:
+        raise CatalogUnavailable(f"GET /v2/catalog failed: {exc}") from None
+    if response.status != 200:
+        raise CatalogUnavailable(f"GET /v2/catalog answered {response.describe()}")
+    try:
+        return Catalog.from_json(response.json_object())
+    except BrokerError as exc:
+        raise CatalogUnavailable(f"GET /v2/catalog: {exc}") from None
+
+
+def digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,83 @@
+"""The run's settings: command-line options with environment-variable fallbacks."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SUPPORTED_API_VERSIONS = ("2.13", "2.14", "2.15", "2.16", "2.17")
+PLATFORMS = ("cloudfoundry", "kubernetes")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What an operator tells the suite about their broker (``--osb-config`` file)."""
+
+    include_services: tuple[str, ...] = ()
+    skip_services: tuple[str, ...] = ()
+    include_plans: tuple[str, ...] = ()
+    skip_plans: tuple[str, ...] = ()
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bind_resource: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | None) -> RunConfig:
+        """Read a YAML or JSON file; an absent path gives the defaults."""
+        if not path:
+            return cls()
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text) or {}
+        services = data.get("services", {}) or {}
+        plans = data.get("plans", {}) or {}
+        return cls(
+            include_services=tuple(services.get("include", ()) or ()),
+            skip_services=tuple(services.get("skip", ()) or ()),
+            include_plans=tuple(plans.get("include", ()) or ()),
+            skip_plans=tuple(plans.get("skip", ()) or ()),
+            parameters=dict(data.get("parameters", {}) or {}),
+            bind_resource=dict(data.get("bind_resource", {}) or {}),
+            context=dict(data.get("context", {}) or {}),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the client, fixtures and checks need to know about the run."""
+
+    broker_url: str
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+    api_version: str = "2.17"
+    timeout: float = 10.0
+    poll_timeout: float = 60.0
+    poll_interval: float = 0.2
+    strict: bool = False
+    platform: str = "cloudfoundry"
+    report_json: str | None = None
+    verify: bool | str = True  # False (--broker-insecure) or a CA bundle path
+    client_cert: tuple[str, str] | str | None = None
+    run_config: RunConfig = field(default_factory=RunConfig)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.token or (self.username is not None and self.password is not None))
+
+    @property
+    def secrets(self) -> list[str]:
+        """Strings that must never appear in output."""
+        return [s for s in (self.password, self.token) if s]
+
+
+def option_or_env(config: Any, option: str, env: str, default: Any = None) -> Any:
+    """A command-line option's value, else the environment variable's, else the default."""
+    value = config.getoption(option)
+    if value is None:
+        value = os.environ.get(env, default)
+    return value

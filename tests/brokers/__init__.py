@@ -1,0 +1,1 @@
+"""Test brokers used to exercise the osb-conformance suite."""
