@@ -65,8 +65,25 @@ def _async_plan(plan_id: str, name: str) -> dict[str, Any]:
     }
 
 
-def build_catalog(extra_plans: int = 0) -> dict[str, Any]:
-    """The catalog; ``extra_plans`` adds generated sync plans (for scale benchmarks)."""
+BASIC_SERVICE_ID = "3f0b7a38-5d55-4d7c-9f4b-2a61f3c2b002"
+BASIC_PLAN_ID = "3f0b7a38-5d55-4d7c-9f4b-2a61f3c2b201"
+
+
+def basic_service() -> dict[str, Any]:
+    """A service that offers no optional feature: not bindable, nothing retrievable."""
+    return {
+        "id": BASIC_SERVICE_ID,
+        "name": "reference-queue",
+        "description": "A service without bindings, fetches or plan changes.",
+        "bindable": False,
+        "plans": [{"id": BASIC_PLAN_ID, "name": "standard",
+                   "description": "Provisioned synchronously; not bindable."}],
+    }
+
+
+def build_catalog(extra_plans: int = 0, with_basic_service: bool = False) -> dict[str, Any]:
+    """The catalog; ``extra_plans`` adds generated sync plans (for scale benchmarks),
+    ``with_basic_service`` a second service that offers none of the optional features."""
     plans = [_sync_plan(SYNC_PLAN_ID, "sync"), _async_plan(ASYNC_PLAN_ID, "async")]
     for n in range(extra_plans):
         plan_id = str(uuid.uuid5(uuid.UUID(SERVICE_ID), f"plan-{n}"))
@@ -86,5 +103,5 @@ def build_catalog(extra_plans: int = 0) -> dict[str, Any]:
                 "metadata": {"displayName": "Reference DB"},
                 "plans": plans,
             }
-        ]
+        ] + ([basic_service()] if with_basic_service else [])
     }
