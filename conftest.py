@@ -9,17 +9,21 @@ from typing import Any
 import pytest
 
 from osb_conformance.reference_broker import ReferenceBroker, RunningBroker, serve_in_thread
+from osb_conformance.reference_broker.chaos import make_chaos
 from osb_conformance.reference_broker.mutants import MUTANTS
 
 
 @pytest.fixture
 def start_broker() -> Iterator[Callable[..., RunningBroker]]:
-    """Start reference brokers (optionally a mutant) on free 127.0.0.1 ports."""
+    """Start reference brokers (optionally a mutant or a chaos mode, optionally over TLS)
+    on free 127.0.0.1 ports."""
     running: list[RunningBroker] = []
 
-    def start(mutant: str | None = None, **options: Any) -> RunningBroker:
-        broker = ReferenceBroker(mutant=MUTANTS[mutant] if mutant else None, **options)
-        handle = serve_in_thread(broker)
+    def start(mutant: str | None = None, chaos: str | None = None, tls: Any = None,
+              **options: Any) -> RunningBroker:
+        broker = ReferenceBroker(mutant=MUTANTS[mutant] if mutant else None,
+                                 chaos=make_chaos(chaos) if chaos else None, **options)
+        handle = serve_in_thread(broker, tls=tls)
         running.append(handle)
         return handle
 

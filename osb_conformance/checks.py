@@ -47,7 +47,8 @@ class Finding:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # plain str, not the enum: xdist (execnet) cannot serialize enums in reports
+        return {**asdict(self), "outcome": str(self.outcome)}
 
 
 class CheckRecorder:

@@ -1,32 +1,58 @@
-"""Deleting what the suite created: bindings first, then instances, each within a bound."""
+"""Deleting what the suite created: bindings first, then instances, each within a bound.
+
+Robust to whatever the ledger holds: resources a test already deleted, orphans whose
+creation never got an answer, instances still being provisioned (the delete is refused
+with 422 until the operation ends), brokers that answer garbage or nothing.
+"""
 
 from __future__ import annotations
 
+import httpx
+
 from .client import BrokerResponse, OSBClient
-from .errors import BrokerError
+from .errors import BrokerError, BrokerTimeout
 from .ledger import Ledger, Resource
 from .polling import poll_binding, poll_instance
 
-ATTEMPTS = 3  # a delete refused for concurrency is retried after the busy operation ends
+ATTEMPTS = 3  # a delete refused for concurrency, a 5xx or a reset is retried
+KEPT = "kept on purpose (--osb-keep-resources)"
+INTERRUPTED = "cleanup interrupted (Ctrl-C during cleanup)"
 
 
 def clean_up(client: OSBClient, ledger: Ledger, owner: str | None = None) -> list[Resource]:
-    """Delete the live resources (of ``owner``, or all); return those that could not be."""
+    """Delete the live resources (of ``owner``, or all); return those that could not be.
+
+    Under ``--osb-keep-resources`` nothing is deleted and everything live is returned.
+    """
     live = ledger.live(owner)
+    if client.settings.keep_resources:
+        for resource in live:
+            resource.problem = KEPT
+        return live
     bindings = [r for r in live if r.kind == "binding"]
     instances = [r for r in live if r.kind == "instance"]
     for resource in bindings + instances:
         if resource.deleted:  # deleting an instance may have taken its bindings along
             continue
-        try:
-            gone, problem = _delete(client, resource)
-        except BrokerError as exc:
-            gone, problem = False, str(exc)
+        gone, problem = _delete(client, resource)
         if gone:
             _mark(ledger, resource)
         else:
             resource.problem = problem
     return ledger.live(owner)
+
+
+def clean_up_interruptible(
+    client: OSBClient, ledger: Ledger, owner: str | None = None
+) -> list[Resource]:
+    """:func:`clean_up`, but a second Ctrl-C stops it and lists what is left."""
+    try:
+        return clean_up(client, ledger, owner)
+    except KeyboardInterrupt:
+        left = ledger.live(owner)
+        for resource in left:
+            resource.problem = resource.problem or INTERRUPTED
+        return left
 
 
 def _mark(ledger: Ledger, resource: Resource) -> None:
@@ -39,16 +65,21 @@ def _mark(ledger: Ledger, resource: Resource) -> None:
 def _delete(client: OSBClient, resource: Resource) -> tuple[bool, str | None]:
     problem = None
     for _ in range(ATTEMPTS):
-        response = _send_delete(client, resource)
+        try:
+            response = _send_delete(client, resource)
+        except BrokerError as exc:
+            problem = str(exc)
+            if isinstance(exc, BrokerTimeout):
+                break  # a broker that did not answer once will not answer a retry sooner
+            continue
         if response.status in (200, 410):
             return True, None
         if response.status == 202:
             operation = response.body_object().get("operation")
-            result = _poll(client, resource, operation if isinstance(operation, str) else None,
-                           deleting=True)
-            if result:
+            if _poll(client, resource, operation if isinstance(operation, str) else None,
+                     deleting=True):
                 return True, None
-            problem = "asynchronous delete did not finish"
+            problem = "asynchronous delete did not finish within the polling bound"
             continue
         problem = f"delete answered {response.describe()}"
         if response.status == 422:  # busy: wait for the running operation, then try again
@@ -70,11 +101,15 @@ def _send_delete(client: OSBClient, resource: Resource) -> BrokerResponse:
 
 def _poll(client: OSBClient, resource: Resource, operation: str | None, deleting: bool) -> bool:
     limit = client.settings.poll_timeout
-    if resource.kind == "binding":
-        result = poll_binding(client, resource.instance_id, resource.binding_id or "",
-                              resource.service_id, resource.plan_id, operation,
-                              limit=limit, deleting=deleting)
-    else:
-        result = poll_instance(client, resource.instance_id, resource.service_id,
-                               resource.plan_id, operation, limit=limit, deleting=deleting)
+    try:
+        if resource.kind == "binding":
+            result = poll_binding(client, resource.instance_id, resource.binding_id or "",
+                                  resource.service_id, resource.plan_id, operation,
+                                  limit=limit, deleting=deleting)
+        else:
+            result = poll_instance(client, resource.instance_id, resource.service_id,
+                                   resource.plan_id, operation, limit=limit,
+                                   deleting=deleting)
+    except (BrokerError, httpx.HTTPError):
+        return False  # polling broke down; the next delete attempt tells
     return result.succeeded

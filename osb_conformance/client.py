@@ -16,11 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+# httpx imports httpcore lazily and maps its exceptions through a table built once; a
+# nested in-process run (pytester) that re-imported httpcore would get exceptions the
+# table no longer knows. Importing it here, at plugin load, keeps one httpcore.
+import httpcore  # noqa: F401
 import httpx
 
-from .errors import BrokerResponseError, BrokerTransportError
+from .errors import BrokerResponseError, BrokerTimeout, BrokerTransportError
 from .redaction import REDACTOR, redact_text
 from .settings import Settings
+from .tls import ssl_context
 from .transcript import Exchange
 
 # A response body larger than this is cut: a broker answering gigabytes must not sink the run.
@@ -85,6 +90,9 @@ class BrokerResponse:
 
     def describe(self) -> str:
         """Status and body preview, for 'observed' in a finding."""
+        location = self.headers.get("location")
+        if 300 <= self.status < 400 and location:  # redirects are never followed: say so
+            return f"{self.status} redirect to {redact_text(location)} (not followed)"
         return f"{self.status} {self.preview()}"
 
 
@@ -96,11 +104,22 @@ class OSBClient:
         self._http = http or httpx.Client(
             timeout=httpx.Timeout(settings.timeout),
             follow_redirects=False,
-            verify=settings.verify,
-            cert=settings.client_cert,
+            verify=ssl_context(settings.verify, settings.client_cert),
         )
         self.base_url = settings.broker_url.rstrip("/")
         self.exchanges: list[Exchange] = []
+        # The per-test watchdog: after this moment no request is sent (see start_test_clock).
+        self._test_deadline: float | None = None
+        # Requests in a row that timed out: a broker that stopped answering ends the run.
+        self.unanswered_in_a_row = 0
+
+    def start_test_clock(self, seconds: float) -> None:
+        """From now on, the current test may send requests for ``seconds`` more."""
+        self._test_deadline = time.monotonic() + seconds
+
+    def stop_test_clock(self) -> None:
+        """No per-test bound (cleanup and session-level requests have their own)."""
+        self._test_deadline = None
 
     def close(self) -> None:
         self._http.close()
@@ -223,9 +242,9 @@ class OSBClient:
         if has_body:
             headers["Content-Type"] = "application/json"
         if originating_identity:
-            headers["X-Broker-API-Originating-Identity"] = originating_identity_header(
-                self.settings.platform
-            )
+            identity = originating_identity_header(self.settings.platform)
+            headers["X-Broker-API-Originating-Identity"] = identity
+            REDACTOR.add_literals([identity.split(" ", 1)[-1]])  # also where a broker echoes it
         authorization = self._authorization(auth)
         if authorization:
             headers["Authorization"] = authorization
@@ -253,14 +272,20 @@ class OSBClient:
         )
         self.exchanges.append(exchange)
         started = time.monotonic()
+        timeout = self._request_timeout(method, url, exchange, started)
         try:
-            status, response_headers, raw = self._stream(method, url, headers, body, started)
+            status, response_headers, raw = self._stream(
+                method, url, headers, body, started, timeout)
         except httpx.TimeoutException as exc:
+            self.unanswered_in_a_row += 1
             exchange.duration_ms = (time.monotonic() - started) * 1000
-            exchange.error = f"timed out ({type(exc).__name__}, limit {self.settings.timeout}s)"
-            raise BrokerTransportError(
-                f"{method} {redact_text(url)}: no complete response within "
-                f"{self.settings.timeout}s ({type(exc).__name__})", exchange,
+            exchange.error = f"timed out ({type(exc).__name__}, limit {timeout:g}s)"
+            bound = f"{timeout:.3g}s" if timeout >= self.settings.timeout else (
+                f"{timeout:.3g}s, the rest of the test's time bound of "
+                f"{self.settings.test_timeout:g}s (--osb-test-timeout)")
+            raise BrokerTimeout(
+                f"{method} {redact_text(url)}: the broker gave no complete response within "
+                f"{bound} ({type(exc).__name__})", exchange,
             ) from None
         except (httpx.HTTPError, OSError) as exc:
             exchange.duration_ms = (time.monotonic() - started) * 1000
@@ -269,6 +294,7 @@ class OSBClient:
                 f"{method} {redact_text(url)}: {type(exc).__name__}: {redact_text(str(exc))}",
                 exchange,
             ) from None
+        self.unanswered_in_a_row = 0
         exchange.duration_ms = (time.monotonic() - started) * 1000
         exchange.status = status
         exchange.response_headers = dict(response_headers)
@@ -278,11 +304,28 @@ class OSBClient:
         REDACTOR.learn_from(response.body_object())
         return response
 
+    def _request_timeout(
+        self, method: str, url: str, exchange: Exchange, started: float
+    ) -> float:
+        """The request's timeout: the run's, or less when the test's bound is near."""
+        if self._test_deadline is None:
+            return self.settings.timeout
+        remaining = self._test_deadline - started
+        if remaining <= 0:
+            exchange.error = "not sent: the test used up its time bound"
+            raise BrokerTimeout(
+                f"{method} {redact_text(url)}: not sent, the test used up its time bound of "
+                f"{self.settings.test_timeout:g}s (--osb-test-timeout)", exchange)
+        return min(self.settings.timeout, remaining)
+
     def _stream(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None, started: float
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None, started: float,
+        timeout: float,
     ) -> tuple[int, httpx.Headers, bytes]:
-        deadline = started + max(self.settings.timeout * 3, self.settings.timeout + 5)
-        with self._http.stream(method, url, headers=headers, content=body) as response:
+        # A body trickling in byte by byte never trips the read timeout: bound the whole.
+        deadline = started + request_bound(timeout)
+        with self._http.stream(method, url, headers=headers, content=body,
+                               timeout=httpx.Timeout(timeout)) as response:
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_raw():
@@ -294,6 +337,11 @@ class OSBClient:
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout("body still arriving after the overall deadline")
             return response.status_code, response.headers, b"".join(chunks)
+
+
+def request_bound(timeout: float) -> float:
+    """Seconds one request can take at most: each read within ``timeout``, all within this."""
+    return max(timeout * 3, timeout + 5)
 
 
 def basic_authorization(username: str, password: str) -> str:

@@ -21,6 +21,10 @@ class BrokerTransportError(BrokerError):
     """Connection refused or reset, timeout, TLS failure, a truncated response."""
 
 
+class BrokerTimeout(BrokerTransportError):
+    """No complete answer within the request's timeout, or the test's time bound ran out."""
+
+
 class BrokerResponseError(BrokerError):
     """The response cannot be used: not JSON, not an object, wrong shape."""
 

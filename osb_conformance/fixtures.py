@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .catalog import Catalog
+from .catalog import Catalog, Plan
 from .checks import CheckRecorder
 from .client import OSBClient
 from .platform import Platform
@@ -30,6 +30,16 @@ def osb_settings(request: pytest.FixtureRequest) -> Settings:
 def osb_catalog(request: pytest.FixtureRequest) -> Catalog:
     """The broker's catalog, fetched once per run."""
     return _run(request).fetch_catalog()
+
+
+@pytest.fixture
+def any_plan(request: pytest.FixtureRequest) -> Plan:
+    """The first selected plan, for checks whose outcome does not depend on the plan
+    (one run instead of one per plan keeps the suite fast)."""
+    plans = _run(request).hooks.selected_plans()
+    if not plans:
+        pytest.skip("N/A: no plan is selected")
+    return plans[0]
 
 
 @pytest.fixture

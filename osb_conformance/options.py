@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
+from .fuzzing.budget import FUZZ_MODES, make_budget
+from .load_safety import instance_share
 from .settings import PLATFORMS, SUPPORTED_API_VERSIONS, RunConfig, Settings, option_or_env
 
 GROUP = "osb-conformance"
@@ -37,7 +40,7 @@ def add_options(parser: pytest.Parser) -> None:
                     help="upper bound in seconds on one asynchronous operation (default 60)")
     group.addoption("--osb-poll-interval", type=float, default=None,
                     help="first pause between polls when the broker sends no Retry-After "
-                         "(default 0.2 s, growing to 2 s)")
+                         "(default 0.05 s, growing to 2 s)")
     group.addoption("--osb-strict", action="store_true", default=False,
                     help="SHOULD-level findings fail the run")
     group.addoption("--osb-platform", default=None, choices=PLATFORMS,
@@ -50,6 +53,33 @@ def add_options(parser: pytest.Parser) -> None:
                          "plan, bind_resource and context overrides")
     group.addoption("--osb-requirements", default=None, metavar="IDS",
                     help="run only the checks of these requirement IDs (comma-separated)")
+    group.addoption("--osb-test-timeout", type=float, default=None, metavar="SECONDS",
+                    help="time bound per test: after it no further request is sent and the "
+                         "test fails; cleanup still runs (default 300) [env OSB_TEST_TIMEOUT]")
+    group.addoption("--osb-keep-resources", action="store_true", default=False,
+                    help="do NOT delete what the suite created (for debugging a broker); "
+                         "the ids are listed at the end and in the JSON report")
+    group.addoption("--osb-max-instances", type=int, default=None, metavar="N",
+                    help="at most N live instances at any moment (across xdist workers); a "
+                         "test that would need more is N/A")
+    group.addoption("--osb-services", default=None, metavar="NAMES",
+                    help="test only these services (names or ids, comma-separated); "
+                         "replaces the --osb-config include list")
+    group.addoption("--osb-plans", default=None, metavar="NAMES",
+                    help="test only these plans (service/plan labels, names or ids, "
+                         "comma-separated); replaces the --osb-config include list")
+    group.addoption("--osb-certify", action="store_true", default=False,
+                    help="certification run: every check, no selection; writes "
+                         "reports/<product>/<version>/ (HTML, JSON, JUnit, console log, "
+                         "PRODUCT.yaml, SHA256SUMS)")
+    group.addoption("--osb-product", default=None, metavar="FILE",
+                    help="the vendor's PRODUCT.yaml for --osb-certify: vendor, name, version, "
+                         "website, contact")
+    group.addoption("--osb-fuzz", default=None, choices=FUZZ_MODES,
+                    help="property-based fuzzing budget: off, quick (default) or thorough; "
+                         "--hypothesis-seed=N repeats a run [env OSB_FUZZ]")
+    group.addoption("--osb-fuzz-examples", type=int, default=None, metavar="N",
+                    help="generated examples per fuzz property (overrides --osb-fuzz's count)")
 
 
 def build_settings(config: pytest.Config, broker_url: str, **override: Any) -> Settings:
@@ -67,14 +97,38 @@ def build_settings(config: pytest.Config, broker_url: str, **override: Any) -> S
         api_version=get("--broker-api-version", "OSB_BROKER_API_VERSION", "2.17"),
         timeout=float(get("--osb-timeout", "OSB_TIMEOUT", 10.0)),
         poll_timeout=float(get("--osb-poll-timeout", "OSB_POLL_TIMEOUT", 60.0)),
-        poll_interval=float(get("--osb-poll-interval", "OSB_POLL_INTERVAL", 0.2)),
+        poll_interval=float(get("--osb-poll-interval", "OSB_POLL_INTERVAL", 0.05)),
         strict=bool(config.getoption("--osb-strict")),
         platform=get("--osb-platform", "OSB_PLATFORM", "cloudfoundry"),
         report_json=config.getoption("--osb-report-json"),
         verify=False if config.getoption("--broker-insecure")
         else config.getoption("--broker-ca-bundle") or True,
         client_cert=(cert, key) if cert and key else cert,
-        run_config=RunConfig.load(config.getoption("--osb-config")),
+        run_config=_selection(config, RunConfig.load(config.getoption("--osb-config"))),
+        test_timeout=float(get("--osb-test-timeout", "OSB_TEST_TIMEOUT", 300.0)),
+        keep_resources=bool(config.getoption("--osb-keep-resources")),
+        max_instances=instance_share(config),
+        fuzz=make_budget(get("--osb-fuzz", "OSB_FUZZ", None),
+                         config.getoption("--osb-fuzz-examples"), _fuzz_seed(config)),
     )
     values.update(override)
     return Settings(**values)
+
+
+def _selection(config: pytest.Config, run_config: RunConfig) -> RunConfig:
+    """``--osb-services`` / ``--osb-plans`` replace the config file's include lists."""
+    changes = {}
+    for option, field_name in (("--osb-services", "include_services"),
+                               ("--osb-plans", "include_plans")):
+        value = config.getoption(option)
+        if value:
+            changes[field_name] = tuple(v.strip() for v in value.split(",") if v.strip())
+    return dataclasses.replace(run_config, **changes) if changes else run_config
+
+
+def _fuzz_seed(config: pytest.Config) -> object:
+    """``--hypothesis-seed``, or the seed the xdist controller drew for the whole run."""
+    seed = config.getoption("hypothesis_seed", None)
+    if seed is None:
+        seed = getattr(config, "workerinput", {}).get("osb_fuzz_seed")
+    return seed

@@ -14,8 +14,10 @@ from typing import Any
 from .catalog import Plan
 from .cleanup import clean_up
 from .client import BrokerResponse, OSBClient
-from .errors import BrokerError
+from .errors import BrokerError, BrokerTransportError
 from .ledger import Ledger, Resource
+from .load_safety import ensure_instance_capacity
+from .orphan_mitigation import Mitigation, mitigate, mitigation_reason
 from .polling import PollResult, poll_binding, poll_instance, polling_limit
 from .settings import Settings
 
@@ -60,6 +62,7 @@ class Platform:
         self.owner = owner
         self.settings: Settings = client.settings
         self.leftovers: list[Resource] = []
+        self.orphan_mitigations: list[Mitigation] = []
 
     # -- request bodies ---------------------------------------------------------------------
     def context(self, **extra: Any) -> dict[str, Any]:
@@ -100,7 +103,11 @@ class Platform:
         return body
 
     def bind_body(self, plan: Plan, **overrides: Any) -> dict[str, Any]:
-        bind_resource = {"app_guid": new_id(), **self.settings.run_config.bind_resource}
+        bind_resource: dict[str, Any] = {"app_guid": new_id()}
+        if "route_forwarding" in plan.service.requires:
+            # A route service binds to an application's address (spec #route-services).
+            bind_resource["route"] = "https://osbc-app.example.test"
+        bind_resource.update(self.settings.run_config.bind_resource)
         body: dict[str, Any] = {
             "service_id": plan.service.id,
             "plan_id": plan.id,
@@ -117,21 +124,31 @@ class Platform:
     ) -> tuple[str, BrokerResponse]:
         """Send a provision request; the id is in the ledger before the request goes out."""
         instance_id = instance_id or new_id()
+        ensure_instance_capacity(self.ledger, self.settings, instance_id)  # --osb-max-instances
         self._record(plan, instance_id)
         body = self.provision_body(plan) if body is None else body
-        return instance_id, self.client.provision(instance_id, body, accepts_incomplete, **kw)
+        try:
+            response = self.client.provision(instance_id, body, accepts_incomplete, **kw)
+        except BrokerTransportError as exc:
+            self._mitigate_after(plan, "provision", None, instance_id, timed_out=True)
+            raise exc
+        self._mitigate_after(plan, "provision", response, instance_id)
+        return instance_id, response
 
     def provision_ready(self, plan: Plan, **overrides: Any) -> Instance:
         """Provision and wait until it succeeded; anything else fails the scenario's setup."""
         body = self.provision_body(plan, **overrides)
         instance_id, response = self.provision(plan, body)
-        if response.status in (200, 201):
+        if response.status in (200, 201) and not mitigation_reason("provision", response):
             return Instance(instance_id, plan, False, response, body)
         if response.status != 202:
             raise PreconditionFailed(
                 f"could not provision a {plan.label} instance to test with: "
                 f"{response.describe()}", response.exchange)
         result = self.poll_instance(plan, instance_id, operation_of(response))
+        if result.state == "failed":
+            self._mitigate_after(plan, "provision", result.last, instance_id,
+                                 reason="last_operation 'failed' for the provision")
         if result.state != "succeeded":
             raise PreconditionFailed(
                 f"asynchronous provisioning of a {plan.label} instance did not succeed "
@@ -166,6 +183,20 @@ class Platform:
                 self.ledger.mark_instance_deleted(instance.id)
         return response
 
+    # -- updates ------------------------------------------------------------------------------
+    def update(
+        self, instance: Instance, body: Any, accepts_incomplete: bool | None = True, **kw: Any
+    ) -> BrokerResponse:
+        return self.client.update(instance.id, body, accepts_incomplete, **kw)
+
+    def follow_plan(self, instance: Instance, plan: Plan) -> Instance:
+        """After a plan change: cleanup (and later requests) name the instance's new plan."""
+        for resource in self.ledger.live(self.owner):
+            if resource.instance_id == instance.id:
+                resource.plan_id, resource.plan_label = plan.id, plan.label
+        return Instance(instance.id, plan, instance.asynchronous, instance.response,
+                        instance.body)
+
     # -- bindings -----------------------------------------------------------------------------
     def bind(
         self, instance: Instance, body: Any = None, binding_id: str | None = None,
@@ -175,19 +206,27 @@ class Platform:
         target = instance_id or instance.id
         self._record(instance.plan, target, binding_id)
         body = self.bind_body(instance.plan) if body is None else body
-        response = self.client.bind(target, binding_id, body, accepts_incomplete, **kw)
+        try:
+            response = self.client.bind(target, binding_id, body, accepts_incomplete, **kw)
+        except BrokerTransportError as exc:
+            self._mitigate_after(instance.plan, "bind", None, target, binding_id, timed_out=True)
+            raise exc
+        self._mitigate_after(instance.plan, "bind", response, target, binding_id)
         return binding_id, response
 
     def bind_ready(self, instance: Instance, **overrides: Any) -> BindingHandle:
         body = self.bind_body(instance.plan, **overrides)
         binding_id, response = self.bind(instance, body)
-        if response.status in (200, 201):
+        if response.status in (200, 201) and not mitigation_reason("bind", response):
             return BindingHandle(binding_id, instance, False, response, body)
         if response.status != 202:
             raise PreconditionFailed(
                 f"could not bind to a {instance.plan.label} instance to test with: "
                 f"{response.describe()}", response.exchange)
         result = self.poll_binding(instance, binding_id, operation_of(response))
+        if result.state == "failed":
+            self._mitigate_after(instance.plan, "bind", result.last, instance.id, binding_id,
+                                 reason="binding last_operation 'failed'")
         if result.state != "succeeded":
             raise PreconditionFailed(
                 f"asynchronous binding to a {instance.plan.label} instance did not succeed "
@@ -218,6 +257,11 @@ class Platform:
     def polling_limit(self, plan: Plan) -> float:
         return polling_limit(plan.maximum_polling_duration, self.settings.poll_timeout)
 
+    def track(self, plan: Plan, instance_id: str, binding_id: str | None = None) -> None:
+        """Record a resource that may exist although no create was sent for it, or although
+        the broker said it was deleted, so that cleanup deletes it if it does exist."""
+        self._record(plan, instance_id, binding_id)
+
     def _record(self, plan: Plan, instance_id: str, binding_id: str | None = None) -> None:
         if any(r.instance_id == instance_id and r.binding_id == binding_id
                for r in self.ledger.live(self.owner)):
@@ -227,6 +271,26 @@ class Platform:
             binding_id=binding_id, service_id=plan.service.id, plan_id=plan.id,
             plan_label=plan.label, owner=self.owner,
         ))
+
+    def _mitigate_after(
+        self, plan: Plan, route: str, response: BrokerResponse | None, instance_id: str,
+        binding_id: str | None = None, timed_out: bool = False, reason: str | None = None,
+    ) -> None:
+        """Orphan mitigation (spec #orphan-mitigation) when the answer calls for it."""
+        reason = reason or mitigation_reason(route, response, timed_out)
+        if reason is None or self.settings.keep_resources:  # the user keeps them to look
+            return
+        resource = next((r for r in self.ledger.live(self.owner)
+                         if r.instance_id == instance_id and r.binding_id == binding_id), None)
+        if resource is None:
+            return
+        mitigation = mitigate(self.client, resource, reason, self.polling_limit(plan))
+        self.orphan_mitigations.append(mitigation)
+        if mitigation.succeeded:
+            if binding_id is None:
+                self.ledger.mark_instance_deleted(instance_id)
+            else:
+                self.ledger.mark_binding_deleted(instance_id, binding_id)
 
     def clean_up(self) -> list[Resource]:
         """Delete what this scenario created; return what could not be deleted."""

@@ -16,6 +16,9 @@ import pytest
 # hook would be re-imported by nested in-process runs (pytester) and split the state keys.
 from . import fixtures
 from .options import add_options
+from .reliability_hooks import ReliabilityHooks
+from .reporting.certification import Certification
+from .reporting.html import HtmlReport, html_report_active
 from .run import RUN_KEY, ConformanceRun, start_run
 
 MARKER = "requirement(*ids): the OSB requirement IDs a conformance check verifies"
@@ -23,6 +26,15 @@ MARKER = "requirement(*ids): the OSB requirement IDs a conformance check verifie
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    # Before any plugin is configured: certification points the HTML and JUnit reports
+    # at its bundle, and refuses selections before anything runs.
+    certification = Certification.prepare(config)
+    if certification is not None:
+        config.pluginmanager.register(certification, "osb-conformance-certification")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -33,7 +45,10 @@ def pytest_configure(config: pytest.Config) -> None:
     run = start_run(config, broker_url)
     config.stash[RUN_KEY] = run
     config.pluginmanager.register(run.hooks, "osb-conformance-run")
+    config.pluginmanager.register(ReliabilityHooks(run, config), "osb-conformance-reliability")
     config.pluginmanager.register(fixtures, "osb-conformance-fixtures")
+    if html_report_active(config):  # pytest-html's hooks exist only with its plugin
+        config.pluginmanager.register(HtmlReport(run.hooks), "osb-conformance-html")
     config.args = [str(Path(__file__).parent / "scenarios")]
 
 

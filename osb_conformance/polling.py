@@ -38,26 +38,28 @@ class PollResult:
 def poll_instance(
     client: OSBClient, instance_id: str, service_id: str, plan_id: str,
     operation: str | None, *, limit: float, deleting: bool = False,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = time.sleep, interval: float | None = None,
 ) -> PollResult:
     """Poll an instance's last operation until it ends or ``limit`` seconds pass."""
     return _poll(
         lambda: client.instance_last_operation(instance_id, service_id, plan_id, operation),
-        client.settings.poll_interval, limit, deleting, sleep,
+        client.settings.poll_interval if interval is None else interval, limit, deleting,
+        sleep,
     )
 
 
 def poll_binding(
     client: OSBClient, instance_id: str, binding_id: str, service_id: str, plan_id: str,
     operation: str | None, *, limit: float, deleting: bool = False,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = time.sleep, interval: float | None = None,
 ) -> PollResult:
     """Poll a binding's last operation until it ends or ``limit`` seconds pass."""
     return _poll(
         lambda: client.binding_last_operation(
             instance_id, binding_id, service_id, plan_id, operation
         ),
-        client.settings.poll_interval, limit, deleting, sleep,
+        client.settings.poll_interval if interval is None else interval, limit, deleting,
+        sleep,
     )
 
 

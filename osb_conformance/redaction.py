@@ -8,8 +8,10 @@ else in the package formats secrets.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import shlex
+from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "[REDACTED]"
 
@@ -22,10 +24,15 @@ _SECRET_KEY = re.compile(
 
 # Free-text forms: "Authorization: Basic xyz", "Bearer xyz", "password=xyz", "user:pass@host".
 _TEXT_PATTERNS = [
-    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(basic|bearer)\s+[^\s'\",}]+"),
+    # (not "$OSB_BROKER_TOKEN": a curl command names the variable, not the secret)
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(basic|bearer)\s+(?![$\[])"
+               r"[^\s'\",}]+"),
     re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{6,}"),
     re.compile(r"(?i)(x-broker-api-originating-identity['\"]?\s*[:=]\s*['\"]?)[^'\"\n]+"),
     re.compile(r"(?i)(https?://)[^/\s:@]+:[^/\s@]+@"),
+    # name=value with a secret-looking name: options on a command line, query parameters.
+    re.compile(r"(?i)(\b[\w.-]*(?:secret|password|passwd|token|credential|api[_-]?key)"
+               r"[\w.-]*=)[^\s&'\"]+"),
 ]
 
 
@@ -73,7 +80,38 @@ class Redactor:
         text = _TEXT_PATTERNS[1].sub(lambda m: m.group(1) + " " + REDACTED, text)
         text = _TEXT_PATTERNS[2].sub(lambda m: m.group(1) + REDACTED, text)
         text = _TEXT_PATTERNS[3].sub(lambda m: m.group(1) + REDACTED + "@", text)
+        text = _TEXT_PATTERNS[4].sub(lambda m: m.group(1) + REDACTED, text)
         return _redact_json_strings(text)
+
+
+def redact_command_line(argv: Sequence[str]) -> str:
+    """A command line to show in reports: values of secret-looking options removed.
+
+    Handles ``--broker-password=x`` and ``--broker-password x`` alike.
+    """
+    shown: list[str] = []
+    value_is_secret = False
+    for argument in argv:
+        if value_is_secret:
+            shown.append(REDACTED)
+            value_is_secret = False
+            continue
+        option = argument.split("=", 1)[0]
+        if option.startswith("-") and is_secret_key(option):
+            if "=" in argument:
+                argument = f"{option}={REDACTED}"
+            else:
+                value_is_secret = True
+        shown.append(redact_text(argument))
+    # Quoting keeps the line copyable; "[REDACTED]" stays readable unquoted.
+    return " ".join(a if REDACTED in a else shlex.quote(a) for a in shown)
+
+
+def url_without_credentials(url: str) -> str:
+    """The URL without user info, and with secret query parameters removed."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return redact_text(urlunsplit(parts._replace(netloc=netloc)))
 
 
 def is_secret_key(key: str) -> bool:

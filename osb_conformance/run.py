@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +18,7 @@ from .redaction import REDACTOR
 from .reference_broker import ReferenceBroker, serve_in_thread
 from .session_hooks import SessionHooks
 from .settings import Settings
+from .tls import INSECURE_WARNING
 
 RUN_KEY = pytest.StashKey["ConformanceRun"]()
 REFERENCE = "reference"
@@ -56,9 +56,8 @@ def start_run(config: pytest.Config, broker_url: str) -> ConformanceRun:
     if broker_url == REFERENCE:
         broker_url, overrides, embedded = _reference_broker(config)
     settings = build_settings(config, broker_url, **overrides)
-    if settings.verify is False:
-        warnings.warn("--broker-insecure: the broker's TLS certificate is NOT verified",
-                      stacklevel=1)
+    if settings.verify is False:  # shown in this run's warnings summary, even with -q
+        config.issue_config_time_warning(UserWarning(INSECURE_WARNING), stacklevel=2)
     REDACTOR.add_literals(settings.secrets)
     run = ConformanceRun(settings=settings, client=OSBClient(settings), embedded=embedded)
     run.hooks = SessionHooks(run, config)

@@ -9,7 +9,7 @@ import pytest
 
 from .catalog import Plan
 from .checks import CheckRecorder, Outcome, overall_outcome
-from .cleanup import clean_up
+from .cleanup import clean_up_interruptible
 from .errors import BrokerError, CatalogUnavailable, ConformanceFailure, SuiteError
 from .redaction import redact_text
 from .reporting.json_report import write_json_report
@@ -37,6 +37,8 @@ class SessionHooks:
         self.results = ResultCollector()
         self.leftovers: list[dict[str, Any]] = []
         self.is_worker = hasattr(config, "workerinput")
+        self.cleaned_up = False
+        self.previous_sigterm: Any = None
 
     # -- start ------------------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -48,15 +50,24 @@ class SessionHooks:
                 f"osb-conformance: cannot read the broker's catalog, so no scenario can be "
                 f"derived: {redact_text(str(exc))}", returncode=CATALOG_EXIT_CODE)
         if not self.is_worker:
-            signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+            # SIGTERM (CI cancelling a job) cleans up like Ctrl-C; restored at the end.
+            self.previous_sigterm = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:  # xdist controller only
+        node.workerinput["osb_fuzz_seed"] = self.run.settings.fuzz.seed  # one seed per run
         embedded = self.run.embedded
         if embedded is not None:
             node.workerinput["osb_reference_url"] = embedded.url
             node.workerinput["osb_reference_username"] = self.run.settings.username
             node.workerinput["osb_reference_password"] = self.run.settings.password
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        fuzz = self.run.settings.fuzz
+        if not fuzz.enabled:
+            return ["osb-conformance fuzzing: off"]
+        return [f"osb-conformance fuzzing: {fuzz.mode}, seed {fuzz.seed} "
+                f"(repeat with --hypothesis-seed={fuzz.seed})"]
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         if "plan" in metafunc.fixturenames:
@@ -124,6 +135,7 @@ class SessionHooks:
         exchanges = [e.redacted() for e in self.run.client.take_exchanges()]
         errored = _is_error(call)
         _rewrite_longrepr(report, call, exchanges)
+        report.sections = [(name, redact_text(text)) for name, text in report.sections]
         plan = item.callspec.params.get("plan") if hasattr(item, "callspec") else None
         ids = sorted(requirement_ids(item))
         report.osb = {
@@ -132,14 +144,16 @@ class SessionHooks:
             "transcript": exchanges,
             "service": plan.service.name if isinstance(plan, Plan) else None,
             "plan": plan.name if isinstance(plan, Plan) else None,
-            "outcome": overall_outcome(findings, report.outcome, errored),
+            "outcome": str(overall_outcome(findings, report.outcome, errored)),
             "skip_reason": _skip_reason(report),
         }
         if call.when == "call" or (call.when == "setup" and report.outcome != "passed"):
             levels = sorted({load_catalogue()[i].level for i in ids})
-            report.user_properties += [("requirements", " ".join(ids)),
-                                       ("levels", " ".join(levels)),
-                                       ("outcome", report.osb["outcome"])]
+            properties = [("requirements", " ".join(ids)), ("levels", " ".join(levels)),
+                          ("outcome", report.osb["outcome"])]
+            report.user_properties += properties
+            # junitxml writes the properties of the teardown report, made from the item's.
+            item.user_properties += properties
 
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):  # type: ignore[no-untyped-def]
         osb = getattr(report, "osb", None)
@@ -153,22 +167,37 @@ class SessionHooks:
     # -- end --------------------------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        left = clean_up(self.run.client, self.run.ledger)
-        self.run.client.take_exchanges()
-        self.leftovers += [r.to_dict() for r in left]
+        self.results.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+        self.clean_up_once()
+        if self.previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, self.previous_sigterm)
         if self.is_worker:
             self.config.workeroutput["osb_leftovers"] = self.leftovers  # type: ignore[attr-defined]
             return
         if self.run.settings.report_json:
             write_json_report(self.run.settings.report_json, self, session)
 
+    def clean_up_once(self) -> None:
+        """Delete what the run created; the HTML report may ask first (it shows leftovers)."""
+        if self.cleaned_up:
+            return
+        self.cleaned_up = True
+        left = clean_up_interruptible(self.run.client, self.run.ledger)
+        self.run.client.take_exchanges()
+        self.leftovers += [r.to_dict() for r in left]
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:  # xdist controller only
         self.leftovers += getattr(node, "workeroutput", {}).get("osb_leftovers", [])
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.is_worker:
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: Any):  # type: ignore[no-untyped-def]
+        # After pytest's own summary (short test summary included): the verdict line is
+        # always the line just before pytest's final counts.
+        result = yield
+        if not self.is_worker and not self.config.option.collectonly:  # nothing ran
             write_summary(terminalreporter, self)
+        return result
 
 
 def _sigterm_as_interrupt(signum: int, frame: Any) -> None:

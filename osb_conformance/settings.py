@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from .fuzzing.budget import FuzzBudget
+
 SUPPORTED_API_VERSIONS = ("2.13", "2.14", "2.15", "2.16", "2.17")
 PLATFORMS = ("cloudfoundry", "kubernetes")
 
@@ -57,13 +59,17 @@ class Settings:
     api_version: str = "2.17"
     timeout: float = 10.0
     poll_timeout: float = 60.0
-    poll_interval: float = 0.2
+    poll_interval: float = 0.05  # first pause; grows x1.5 to 2 s (benchmarks/README.md)
     strict: bool = False
     platform: str = "cloudfoundry"
     report_json: str | None = None
     verify: bool | str = True  # False (--broker-insecure) or a CA bundle path
     client_cert: tuple[str, str] | str | None = None
     run_config: RunConfig = field(default_factory=RunConfig)
+    fuzz: FuzzBudget = field(default_factory=FuzzBudget)  # --osb-fuzz, seed
+    test_timeout: float = 300.0  # per test (setup + call); cleanup has its own bounds
+    keep_resources: bool = False  # --osb-keep-resources: no cleanup, listed loudly
+    max_instances: int | None = None  # live instances at any moment, this process's share
 
     @property
     def has_credentials(self) -> bool:

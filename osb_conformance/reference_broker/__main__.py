@@ -6,8 +6,9 @@ import argparse
 import sys
 
 from .broker import ReferenceBroker
+from .chaos import CHAOS_MODES, DESCRIPTIONS, make_chaos
 from .mutants import MUTANTS
-from .server import make_server
+from .server import TLSFiles, make_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--password", default="secret")
     parser.add_argument("--mutant", choices=sorted(MUTANTS), help="break one requirement")
     parser.add_argument("--list-mutants", action="store_true")
+    parser.add_argument("--chaos", choices=CHAOS_MODES,
+                        help="misbehave like an unreliable broker (see --list-chaos)")
+    parser.add_argument("--list-chaos", action="store_true")
+    parser.add_argument("--token", default=None, help="accept only this bearer token")
+    parser.add_argument("--tls-cert", default=None, help="serve HTTPS with this certificate")
+    parser.add_argument("--tls-key", default=None, help="... and this key")
+    parser.add_argument("--tls-client-ca", default=None,
+                        help="require client certificates signed by this CA")
     parser.add_argument("--retry-after", type=int, default=None,
                         help="Retry-After seconds on in-progress operations")
     parser.add_argument("--async-polls", type=int, default=1,
@@ -30,14 +39,21 @@ def main(argv: list[str] | None = None) -> int:
         for name, mutant in sorted(MUTANTS.items()):
             print(f"{name}\t{','.join(mutant.violates)}\t{mutant.description}")
         return 0
+    if args.list_chaos:
+        for name in CHAOS_MODES:
+            print(f"{name}\t{DESCRIPTIONS[name]}")
+        return 0
     broker = ReferenceBroker(
         args.username, args.password, async_polls=args.async_polls,
         retry_after=args.retry_after, extra_plans=args.extra_plans,
         mutant=MUTANTS[args.mutant] if args.mutant else None,
+        token=args.token, chaos=make_chaos(args.chaos) if args.chaos else None,
     )
-    server = make_server(broker, args.port)
+    tls = TLSFiles(args.tls_cert, args.tls_key, args.tls_client_ca) if args.tls_cert else None
+    server = make_server(broker, args.port, tls)
     print(f"reference broker on {broker.base_url}"
-          + (f" (mutant {args.mutant})" if args.mutant else ""), flush=True)
+          + (f" (mutant {args.mutant})" if args.mutant else "")
+          + (f" (chaos {args.chaos})" if args.chaos else ""), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ from typing import Any
 
 from jsonschema import Draft4Validator
 
+from .audit import PlatformAudit
 from .catalog import build_catalog
 from .http_types import Request, Response, error
 from .state import SUCCEEDED, Binding, BrokerState, Instance, Operation
@@ -51,28 +52,49 @@ class ReferenceBroker:
         extra_plans: int = 0,
         mutant: Any = None,
         base_url: str = "http://127.0.0.1",
+        audit: bool = False,
+        with_basic_service: bool = False,
+        token: str | None = None,
+        chaos: Any = None,
+        vendor_fields: bool = False,
+        credential_marker: str = "",
     ) -> None:
         self.username = username
         self.password = password
+        self.token = token  # when set, only "Authorization: Bearer <token>" is accepted
+        self.chaos = chaos  # misbehaviour beyond the spec (chaos.py), not a mutant
         self.async_polls = async_polls
         self.retry_after = retry_after
-        self.catalog = build_catalog(extra_plans)
+        self.catalog = build_catalog(extra_plans, with_basic_service)
         self.mutant = mutant
         self.base_url = base_url
         self.state = BrokerState()
         self.lock = threading.RLock()
         self.requests_served = 0
+        # Records the platform obligations a client breaks (see audit.py).
+        self.audit = PlatformAudit(self.catalog) if audit else None
+        self.vendor_fields = vendor_fields  # add unknown fields to every JSON object answered
+        # Put into every binding's password, so tests can prove no report shows credentials.
+        self.credential_marker = credential_marker
 
     # -- entry point ------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
         with self.lock:
             self.requests_served += 1
             route_request(request)
-            response = self.mutant.before(self, request) if self.mutant else None
+            response = self.chaos.before(self, request) if self.chaos else None
+            if response is None and self.mutant:
+                response = self.mutant.before(self, request)
             if response is None:
                 response = self._dispatch(request)
             if self.mutant:
                 response = self.mutant.after(self, request, response)
+            if self.chaos:
+                response = self.chaos.after(self, request, response)
+            if self.audit is not None:
+                self.audit.observe(request, response)
+            if self.vendor_fields:
+                response.body = with_vendor_fields(response.body)
             identity = request.header("X-Broker-API-Request-Identity")
             if identity and "X-Broker-API-Request-Identity" not in response.headers:
                 response.headers["X-Broker-API-Request-Identity"] = identity
@@ -97,6 +119,9 @@ class ReferenceBroker:
         return handler(request)
 
     def authenticated(self, request: Request) -> bool:
+        if self.token is not None:
+            return hmac.compare_digest(request.header("authorization") or "",
+                                       f"Bearer {self.token}")
         if self.username is None:
             return True
         expected = "Basic " + base64.b64encode(
@@ -359,7 +384,8 @@ class ReferenceBroker:
             return error(422, "another operation is in progress", "ConcurrencyError")
         binding = Binding(
             id=request.binding_id, service_id=instance.service_id, plan_id=instance.plan_id,
-            signature=signature, credentials=new_credentials(), parameters=parameters,
+            signature=signature, credentials=new_credentials(self.credential_marker),
+            parameters=parameters,
         )
         instance.bindings[binding.id] = binding
         if self.is_async(instance.plan_id):
@@ -518,9 +544,19 @@ def apply_changes(instance: Instance, changes: dict[str, Any]) -> None:
         setattr(instance, name, value)
 
 
-def new_credentials() -> dict[str, Any]:
+def with_vendor_fields(value: Any) -> Any:
+    """A copy with an extension field in every JSON object (spec #vendor-extension-fields)."""
+    if isinstance(value, dict):
+        return {**{k: with_vendor_fields(v) for k, v in value.items()},
+                "x_reference_vendor": {"note": "receivers must ignore this"}}
+    if isinstance(value, list):
+        return [with_vendor_fields(v) for v in value]
+    return value
+
+
+def new_credentials(marker: str = "") -> dict[str, Any]:
     username = "u" + secrets.token_hex(4)
-    password = secrets.token_urlsafe(18)
+    password = marker + secrets.token_urlsafe(18)
     return {"username": username, "password": password,
             "uri": f"refdb://{username}:{password}@127.0.0.1:5432/db"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +14,7 @@ from .broker import ReferenceBroker
 from .http_types import Request, Response
 
 LOOPBACK = "127.0.0.1"
+HANG_LIMIT = 600.0  # seconds a hanging answer holds its connection at most
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -35,8 +37,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(response)
 
     def _write(self, response: Response) -> None:
+        # Chaos (chaos.py) asks for misbehaviour the broker logic cannot express, by header.
         action = response.headers.pop("X-Reference-Action", None)
-        if action == "drop":  # chaos: close the connection without answering
+        delay = float(response.headers.pop("X-Reference-Delay", 0) or 0)
+        if delay and self.server.stopping.wait(delay):
+            action = "drop"  # the server is stopping: do not answer late
+        if action == "hang":  # never answer; hold the connection until the server stops
+            self.server.stopping.wait(HANG_LIMIT)
+            action = "drop"
+        if action == "drop":  # close the connection without answering
             self.close_connection = True
             return
         payload = response.body if isinstance(response.body, bytes) else json.dumps(
@@ -47,6 +56,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
+        if action == "cut":  # announce the whole body, send half, close
+            self.wfile.write(payload[: len(payload) // 2])
+            self.close_connection = True
+            return
         if self.command != "HEAD":
             self.wfile.write(payload)
 
@@ -56,13 +69,41 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # quiet: the suite's transcript is the log
 
 
+@dataclass(frozen=True)
+class TLSFiles:
+    """Serve HTTPS with this certificate chain and key; with ``client_ca``, require client
+    certificates signed by it."""
+
+    certfile: str
+    keyfile: str
+    client_ca: str | None = None
+
+    def context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.certfile, self.keyfile)
+        if self.client_ca:
+            context.load_verify_locations(self.client_ca)
+            context.verify_mode = ssl.CERT_REQUIRED
+        return context
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], broker: ReferenceBroker) -> None:
+    def __init__(
+        self, address: tuple[str, int], broker: ReferenceBroker, tls: TLSFiles | None = None
+    ) -> None:
         super().__init__(address, _Handler)
         self.broker = broker
+        self.stopping = threading.Event()  # releases hanging and delayed answers
+        self.scheme = "https" if tls else "http"
+        if tls:  # the handshake happens in the request's thread, not in the accept loop
+            self.socket = tls.context().wrap_socket(
+                self.socket, server_side=True, do_handshake_on_connect=False)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client hanging up or failing the TLS handshake is not the server's problem
 
 
 @dataclass
@@ -75,6 +116,7 @@ class RunningBroker:
     _thread: threading.Thread
 
     def stop(self) -> None:
+        self._server.stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -86,17 +128,20 @@ class RunningBroker:
         self.stop()
 
 
-def make_server(broker: ReferenceBroker, port: int = 0) -> _Server:
+def make_server(broker: ReferenceBroker, port: int = 0, tls: TLSFiles | None = None) -> _Server:
     """Bind the broker to 127.0.0.1 (never another address) on ``port`` (0: a free one)."""
-    server = _Server((LOOPBACK, port), broker)
-    broker.base_url = f"http://{LOOPBACK}:{server.server_address[1]}"
+    server = _Server((LOOPBACK, port), broker, tls)
+    broker.base_url = f"{server.scheme}://{LOOPBACK}:{server.server_address[1]}"
     return server
 
 
-def serve_in_thread(broker: ReferenceBroker | None = None, port: int = 0) -> RunningBroker:
-    """Start a reference broker on a free 127.0.0.1 port in a daemon thread."""
+def serve_in_thread(
+    broker: ReferenceBroker | None = None, port: int = 0, tls: TLSFiles | None = None
+) -> RunningBroker:
+    """Start a reference broker on a free 127.0.0.1 port in a daemon thread (HTTPS with
+    ``tls``)."""
     broker = broker or ReferenceBroker()
-    server = make_server(broker, port)
+    server = make_server(broker, port, tls)
     thread = threading.Thread(target=server.serve_forever, name="reference-broker", daemon=True)
     thread.start()
     return RunningBroker(broker.base_url, broker, server, thread)

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import platform
-import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..redaction import redact, redact_text
 from ..requirements import load_catalogue
+from .results import requirement_outcomes
+from .run_info import run_info
 
 REPORT_FORMAT = 1
 
 
-def build_report(hooks: Any, session: Any) -> dict[str, Any]:
+def build_report(hooks: Any, session: Any = None) -> dict[str, Any]:
+    """The whole report as JSON-ready data; every string has been through redaction."""
     catalogue = load_catalogue()
     results = []
-    for result in hooks.results.results:
+    for result in sorted(hooks.results.results, key=lambda r: r["nodeid"]):
         ids = result["requirements"]
         results.append({
             "nodeid": result["nodeid"],
@@ -31,44 +29,32 @@ def build_report(hooks: Any, session: Any) -> dict[str, Any]:
             "plan": result["plan"],
             "message": redact_text(result["message"]) if result["message"] else None,
             "findings": redact(result["findings"]),
-            "transcript": result["transcript"],
+            "transcript": redact(result["transcript"]),
             "duration": round(result["duration"], 4),
         })
     return {
         "format": REPORT_FORMAT,
-        "run": run_info(hooks, session),
+        "run": run_info(hooks),
         "summary": hooks.results.counts(),
         "verdict": hooks.results.verdict(),
+        "requirements": requirements_section(hooks.results.results,
+                                             hooks.run.settings.api_version),
         "results": results,
         "leftovers": redact(hooks.leftovers),
     }
 
 
-def run_info(hooks: Any, session: Any) -> dict[str, Any]:
-    settings = hooks.run.settings
+def requirements_section(results: list[dict[str, Any]], api_version: str) -> dict[str, Any]:
+    """Per requirement the run touched: its level, area, spec link, outcome and tests."""
+    catalogue = load_catalogue()
     return {
-        "suite_version": __version__,
-        "spec_version": settings.api_version,
-        "broker_url": redact_text(settings.broker_url),
-        "catalog_digest": hooks.run.catalog_digest,
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "platform_profile": settings.platform,
-        "strict": settings.strict,
-        "libraries": {name: _version(name) for name in
-                      ("pytest", "httpx", "hypothesis", "jsonschema", "pytest-html")},
-        "command_line": redact_text(" ".join(sys.argv)),
+        rid: {"level": catalogue[rid].level, "area": catalogue[rid].area,
+              "url": catalogue[rid].url(api_version), **entry}
+        for rid, entry in requirement_outcomes(results).items() if rid in catalogue
     }
 
 
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def write_json_report(path: str, hooks: Any, session: Any) -> None:
+def write_json_report(path: str, hooks: Any, session: Any = None) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(build_report(hooks, session), indent=2, ensure_ascii=False),

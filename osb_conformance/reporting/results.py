@@ -14,6 +14,7 @@ class ResultCollector:
 
     def __init__(self) -> None:
         self._by_nodeid: dict[str, dict[str, Any]] = {}
+        self.interrupted = False  # Ctrl-C or SIGTERM: the run did not finish
 
     def add(self, report: Any) -> None:
         osb = getattr(report, "osb", None)
@@ -52,7 +53,45 @@ class ResultCollector:
     def verdict(self) -> str:
         counts = self.counts()
         failed = counts[Outcome.FAIL] or counts[Outcome.ERROR]
-        return "NOT CONFORMANT" if failed else "CONFORMANT"
+        if failed:
+            return "NOT CONFORMANT"
+        return "INCOMPLETE (interrupted)" if self.interrupted else "CONFORMANT"
+
+
+def worst(outcomes: Any) -> str | None:
+    """The most severe of some outcomes (ERROR > FAIL > WARN > INFO > PASS > N/A)."""
+    ranked = [o for o in outcomes if o in _SEVERITY]
+    return max(ranked, key=_SEVERITY.index) if ranked else None
+
+
+def requirement_outcomes(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each requirement's outcome over the run, and the tests that gave it.
+
+    A test's findings for a requirement decide; without such a finding the test's own
+    outcome counts, except when the test stopped on another requirement's failure (the
+    requirement was then never reached, so that test is no evidence about it).
+    """
+    outcomes: dict[str, dict[str, Any]] = {}
+    for result in results:
+        for requirement in result["requirements"]:
+            outcome = evidence(result, requirement)
+            if outcome is None:
+                continue
+            entry = outcomes.setdefault(requirement, {"outcome": outcome, "tests": []})
+            entry["outcome"] = worst([entry["outcome"], outcome])
+            entry["tests"].append(result["nodeid"])
+    return dict(sorted(outcomes.items()))
+
+
+def evidence(result: dict[str, Any], requirement: str) -> str | None:
+    """What one test says about one requirement (None: nothing)."""
+    own = [f["outcome"] for f in result["findings"] if f["requirement"] == requirement]
+    if own:
+        return worst(own)
+    others_failed = any(f["outcome"] == Outcome.FAIL for f in result["findings"])
+    if result["outcome"] == Outcome.FAIL and others_failed:
+        return None
+    return str(result["outcome"])
 
 
 def merged_outcome(phases: dict[str, str]) -> str:

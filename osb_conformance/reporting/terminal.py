@@ -29,15 +29,20 @@ def write_summary(terminal: Any, hooks: Any) -> None:
                 f"{finding['expectation']} expected {finding['expected']}, "
                 f"observed {finding['observed']}"))
     leftovers = hooks.leftovers
-    terminal.section("OSB cleanup", sep="-", red=bool(leftovers), green=not leftovers)
+    kept = hooks.run.settings.keep_resources
+    title = "OSB cleanup SKIPPED (--osb-keep-resources)" if kept else "OSB cleanup"
+    terminal.section(title, sep="-", red=bool(leftovers), green=not leftovers)
     created = hooks.run.ledger.created_count()
     if leftovers:
-        terminal.line(f"{len(leftovers)} resource(s) could NOT be deleted:", red=True)
+        terminal.line(f"{len(leftovers)} resource(s) KEPT on the broker on purpose: delete them "
+                      f"yourself:" if kept else
+                      f"{len(leftovers)} resource(s) could NOT be deleted:", red=True)
         for resource in leftovers:
             terminal.line(redact_text(
                 f"  {resource['kind']} instance_id={resource['instance_id']} "
-                f"binding_id={resource['binding_id']} service_id={resource['service_id']} "
-                f"plan_id={resource['plan_id']}: {resource['problem']}"))
+                f"binding_id={resource['binding_id']} plan {resource.get('plan_label')} "
+                f"service_id={resource['service_id']} plan_id={resource['plan_id']}: "
+                f"{resource['problem']}"))
     else:
         terminal.line(f"everything the suite created was deleted ({created} resources here)")
     terminal.section("OSB conformance", sep="=")

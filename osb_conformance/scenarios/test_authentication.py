@@ -2,27 +2,112 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
+from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
-from osb_conformance.expectations import needs_credentials
-from osb_conformance.platform import Platform
+from osb_conformance.client import BrokerResponse
+from osb_conformance.expectations import instance_absent, needs_credentials
+from osb_conformance.platform import Instance, Platform, new_id
 
 requirement = pytest.mark.requirement
 
+# Authorization values no broker may accept: not Basic, not base64, no colon.
+MALFORMED_AUTHORIZATION = (
+    "Basic",
+    "Basic !!!not-base64!!!",
+    "Basic " + base64.b64encode(b"no-colon-here").decode(),
+    "Negotiate osb-conformance",
+)
 
-@requirement("AUTH-001")
-def test_catalog_without_credentials_is_401(platform: Platform, check: CheckRecorder) -> None:
+
+def _ten_routes(
+    platform: Platform, plan: Plan, instance_id: str, auth: Any
+) -> list[tuple[str, BrokerResponse]]:
+    """Send one request to each of the ten OSB routes with ``auth``; ids are fresh."""
+    client = platform.client
+    service_id, plan_id = plan.service.id, plan.id
+    binding_id = new_id()
+    phantom = Instance(instance_id, plan, False, None, {})  # type: ignore[arg-type]
+    requests: list[tuple[str, Callable[[], BrokerResponse]]] = [
+        ("GET catalog", lambda: client.catalog(auth=auth)),
+        ("PUT instance", lambda: platform.provision(
+            plan, instance_id=instance_id, auth=auth)[1]),
+        ("PATCH instance", lambda: client.update(
+            instance_id, {"service_id": service_id, "plan_id": plan_id}, True, auth=auth)),
+        ("GET instance", lambda: client.fetch_instance(
+            instance_id, service_id, plan_id, auth=auth)),
+        ("GET instance last_operation", lambda: client.instance_last_operation(
+            instance_id, service_id, plan_id, auth=auth)),
+        ("PUT binding", lambda: platform.bind(phantom, binding_id=binding_id, auth=auth)[1]),
+        ("GET binding", lambda: client.fetch_binding(
+            instance_id, binding_id, service_id, plan_id, auth=auth)),
+        ("GET binding last_operation", lambda: client.binding_last_operation(
+            instance_id, binding_id, service_id, plan_id, auth=auth)),
+        ("DELETE binding", lambda: client.unbind(
+            instance_id, binding_id, service_id, plan_id, True, auth=auth)),
+        ("DELETE instance", lambda: client.deprovision(
+            instance_id, service_id, plan_id, True, auth=auth)),
+    ]
+    return [(name, send()) for name, send in requests]
+
+
+@requirement("AUTH-001", "AUTH-003")
+def test_every_route_without_credentials_is_401(
+    any_plan: Plan, platform: Platform, check: CheckRecorder
+) -> None:
+    plan = any_plan
     needs_credentials(platform)
-    response = platform.client.catalog(auth=False)
-    check("AUTH-001", response.status == 401, expected="401 Unauthorized",
-          observed=response.describe())
+    instance_id = new_id()
+    answers = _ten_routes(platform, plan, instance_id, auth=False)
+    for name, response in answers:
+        check("AUTH-001", response.status == 401,
+              expected=f"401 Unauthorized for {name} without an Authorization header",
+              observed=response.describe())
+    instance_absent(platform, plan, instance_id, check, "AUTH-003")
+
+
+def _wrong_credentials(platform: Platform) -> list[tuple[str, Any]]:
+    settings = platform.settings
+    if settings.token:
+        wrong: list[tuple[str, Any]] = [("a wrong bearer token", "Bearer osbc-wrong-token")]
+    else:
+        user, password = settings.username or "", settings.password or ""
+        wrong = [("a wrong password", (user, password + "-osbc-wrong")),
+                 ("a wrong user", ("osbc-wrong-" + user, password))]
+    return wrong + [(f"Authorization: {value!r}", value) for value in MALFORMED_AUTHORIZATION]
 
 
 @requirement("AUTH-002")
-def test_catalog_with_wrong_password_is_401(platform: Platform, check: CheckRecorder) -> None:
+def test_wrong_or_malformed_credentials_are_401(
+    any_plan: Plan, platform: Platform, check: CheckRecorder
+) -> None:
+    plan = any_plan
     needs_credentials(platform)
-    user = platform.settings.username or "osb-conformance"
-    response = platform.client.catalog(auth=(user, "osbc-wrong-password"))
-    check("AUTH-002", response.status == 401, expected="401 Unauthorized",
-          observed=response.describe())
+    client = platform.client
+    for label, auth in _wrong_credentials(platform):
+        answers = [client.catalog(auth=auth),
+                   client.instance_last_operation(new_id(), plan.service.id, plan.id, auth=auth)]
+        for response in answers:
+            check("AUTH-002", response.status == 401, expected=f"401 Unauthorized for {label}",
+                  observed=f"{response.exchange.method} {response.exchange.url}: "
+                           f"{response.describe()}")
+
+
+@requirement("AUTH-004B")
+def test_broker_requires_authentication(platform: Platform, check: CheckRecorder) -> None:
+    """The TLS half of the recommendation depends on the deployment (TLS is often ended
+    in front of the broker), so the scheme is recorded; the authentication half is checked."""
+    settings = platform.settings
+    scheme = settings.broker_url.split(":", 1)[0]
+    check.info("AUTH-004B", f"the broker is reached over {scheme}",
+               expectation="The broker is reached over TLS (recorded only).")
+    response = platform.client.catalog(auth=False)
+    check("AUTH-004B", not 200 <= response.status < 300,
+          expected="a catalog request without credentials is refused",
+          observed=f"run credentials configured: {settings.has_credentials}; "
+                   f"unauthenticated catalog answered {response.describe()}")

@@ -1,24 +1,46 @@
-"""Binding and unbinding (spec #binding, #unbinding)."""
+"""Binding (spec #binding) and fetching a binding (#fetching-a-service-binding)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
+from osb_conformance.client import BrokerResponse
+from osb_conformance.error_checks import ERROR_BODY_REQUIREMENTS, check_error_body
 from osb_conformance.expectations import (
     async_required,
+    binding_absent,
     is_json_object,
     needs_bindable,
     not_applicable,
 )
-from osb_conformance.platform import Platform, new_id
+from osb_conformance.parameter_samples import invalid_sample
+from osb_conformance.platform import Instance, Platform, PreconditionFailed, new_id, operation_of
+from osb_conformance.response_checks import (
+    BINDING_ANSWER_IDS,
+    check_binding_answer,
+    check_fetched_binding,
+    check_no_binding_information,
+)
+from osb_conformance.response_shapes import binding_information, operation_problem
 
 requirement = pytest.mark.requirement
+REFUSED_BIND_IDS = ("BND-007", "BND-008", "BND-020A", "BND-020B", "BND-021", "ERR-007",
+                    *ERROR_BODY_REQUIREMENTS)
 
 
-@requirement("BND-001", "BND-005", "UNB-001", "UNB-004")
-def test_sync_bind_resend_unbind_and_unbind_again(
+def fetch_binding(platform: Platform, instance: Instance, binding_id: str) -> BrokerResponse:
+    plan = instance.plan
+    return platform.client.fetch_binding(instance.id, binding_id, plan.service.id, plan.id)
+
+
+@requirement("BND-001", "BND-002B", "BND-002C", "BND-005", "BND-006", "BND-017", "GETB-001",
+             "GETB-003", "GETB-006A", "GETB-006B", "UNB-008", *BINDING_ANSWER_IDS,
+             *REFUSED_BIND_IDS)
+def test_sync_bind_then_identical_resend_and_fetch(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
     needs_bindable(plan)
@@ -29,46 +51,205 @@ def test_sync_bind_resend_unbind_and_unbind_again(
         not_applicable(f"{plan.label} binds asynchronously only")
     check("BND-001", first.status == 201 and is_json_object(first),
           expected="201 Created with a JSON object", observed=first.describe())
+    check_binding_answer(check, plan, first)
     _, again = platform.bind(instance, body, binding_id=binding_id, accepts_incomplete=None)
     check("BND-005", again.status == 200, expected="200 OK for an identical resend",
           observed=again.describe())
-    unbound = platform.unbind(instance, binding_id, accepts_incomplete=None)
-    check("UNB-001", unbound.status == 200 and is_json_object(unbound),
-          expected="200 OK with a JSON object", observed=unbound.describe())
-    twice = platform.unbind(instance, binding_id, accepts_incomplete=None)
-    check("UNB-004", twice.status == 410, expected="410 Gone: the binding no longer exists",
-          observed=twice.describe())
+    _conflict_is_409(platform, instance, binding_id, body, check, "that exists")
+    second = platform.bind_ready(instance)
+    credentials = [r.body_object().get("credentials") for r in (first, second.response)]
+    if all(isinstance(c, dict) and c for c in credentials):
+        check("BND-017", credentials[0] != credentials[1],
+              expected="two bindings of one instance get different credentials",
+              observed="both bindings received the same credentials")
+    fetched = _fetch_checks(platform, instance, binding_id, check)
+    _information_returned_once(check, first, second.response, fetched)
+    check.info("BND-002B", f"credentials in the bind answer: {'credentials' in first.body_object()}"
+               f"; on fetch: {fetched is not None and 'credentials' in fetched.body_object()}")
+    _unbound_is_gone(platform, instance, second.id, check)
+    _refused_binds_create_nothing(platform, instance, check)
 
 
-@requirement("BND-006")
-def test_bind_with_other_parameters_is_409(
-    plan: Plan, platform: Platform, check: CheckRecorder
-) -> None:
-    needs_bindable(plan)
-    instance = platform.provision_ready(plan)
-    binding = platform.bind_ready(instance)
-    other = {**binding.body, "bind_resource": {"app_guid": new_id()}}
-    _, response = platform.bind(instance, other, binding_id=binding.id)
+def _unbound_is_gone(platform: Platform, instance: Instance, binding_id: str,
+                     check: CheckRecorder) -> None:
+    """UNB-008: after an unbind completed, the binding's resources are gone."""
+    response = platform.unbind(instance, binding_id)
+    if response.status == 202:
+        platform.poll_binding(instance, binding_id, operation_of(response), deleting=True)
+    if instance.plan.service.bindings_retrievable:
+        fetched = fetch_binding(platform, instance, binding_id)
+        check("UNB-008", fetched.status == 404, expected="404 from GET after the unbind",
+              observed=fetched.describe())
+    again = platform.unbind(instance, binding_id)
+    check("UNB-008", again.status == 410, expected="410 Gone for an unbind after the unbind",
+          observed=again.describe())
+
+
+def _fetch_checks(platform: Platform, instance: Instance, binding_id: str,
+                  check: CheckRecorder) -> BrokerResponse | None:
+    if not instance.plan.service.bindings_retrievable:
+        return None
+    fetched = fetch_binding(platform, instance, binding_id)
+    check("GETB-001", fetched.status == 200, expected="200 OK for an existing binding",
+          observed=fetched.describe())
+    check_fetched_binding(check, instance.plan, fetched)
+    check.info("GETB-006B", "parameters returned" if "parameters" in fetched.body_object()
+               else "no parameters in the fetched binding")
+    unknown = fetch_binding(platform, instance, new_id())
+    check("GETB-003", unknown.status == 404,
+          expected="404 Not Found for a binding id that does not exist",
+          observed=unknown.describe())
+    return fetched
+
+
+def _information_returned_once(check: CheckRecorder, first: BrokerResponse,
+                               second: BrokerResponse, fetched: BrokerResponse | None) -> None:
+    """BND-002C: when the plan generates credentials (another binding got some), a binding
+    whose bind answer had none gets them on its first fetch."""
+    if "credentials" in first.body_object() or "credentials" not in second.body_object():
+        return
+    on_fetch = fetched is not None and "credentials" in fetched.body_object()
+    check("BND-002C", on_fetch,
+          expected="the binding's credentials in the bind answer or on the first fetch",
+          observed=f"bind answered {first.describe()}; fetch "
+                   f"{fetched.describe() if fetched else 'not possible (no bindings_retrievable)'}")
+
+
+def _conflict_is_409(platform: Platform, instance: Instance, binding_id: str,
+                     body: dict[str, Any], check: CheckRecorder, state: str) -> None:
+    """BND-006: the same binding id with other parameters (another app_guid)."""
+    other = {**body, "bind_resource": {**body.get("bind_resource", {}), "app_guid": new_id()}}
+    _, response = platform.bind(instance, other, binding_id=binding_id)
     check("BND-006", response.status == 409,
-          expected="409 Conflict for the same binding id with other parameters",
+          expected=f"409 Conflict for the id of a binding {state}, with other parameters",
           observed=response.describe())
 
 
-@requirement("BND-018A", "BND-018B")
+@requirement("BND-018A", "BND-018B", "UNB-005")
 def test_bind_to_missing_instance_is_404(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
     needs_bindable(plan)
-    instance_id = new_id()
-    binding_id, response = platform.bind(_phantom(plan, instance_id), accepts_incomplete=True)
+    phantom = Instance(new_id(), plan, False, None, {})  # type: ignore[arg-type]
+    binding_id, response = platform.bind(phantom, accepts_incomplete=True)
     check("BND-018A", not 200 <= response.status < 300,
           expected="no 2xx: there is no instance to bind to", observed=response.describe())
     check("BND-018B", response.status == 404, expected="404 Not Found",
           observed=response.describe())
+    unbound = platform.unbind(phantom, new_id())
+    check("UNB-005", unbound.status == 410,
+          expected="410 Gone for an unbind under an instance that was never provisioned",
+          observed=unbound.describe())
 
 
-def _phantom(plan: Plan, instance_id: str):  # type: ignore[no-untyped-def]
-    """An instance handle for an id that was never provisioned."""
-    from osb_conformance.platform import Instance
+def _refused_binds(platform: Platform, instance: Instance) -> list[tuple[str, str, Any]]:
+    """(requirement, what, request keyword arguments) of binds a broker must refuse."""
+    plan = instance.plan
+    body = platform.bind_body(plan)
+    refused: list[tuple[str, str, Any]] = [
+        ("BND-007", "a body without service_id",
+         {"body": {k: v for k, v in body.items() if k != "service_id"}}),
+        ("BND-007", "a body without plan_id",
+         {"body": {k: v for k, v in body.items() if k != "plan_id"}}),
+        ("BND-007", "an unparseable body", {"body": None, "content": b'{"plan_id": '}),
+        ("BND-020B", "an unknown service_id", {"body": {**body, "service_id": new_id()}}),
+    ]
+    if plan.other_plans():
+        refused.append(("BND-020B", "another plan's plan_id",
+                        {"body": {**body, "plan_id": plan.other_plans()[0].id}}))
+    parameters = invalid_sample(plan.schema("service_binding", "create"))
+    if parameters is not None:
+        refused.append(("BND-021", f"parameters {parameters} the schema rejects",
+                        {"body": {**body, "parameters": parameters}}))
+    return refused
 
-    return Instance(instance_id, plan, False, None, {})  # type: ignore[arg-type]
+
+def _refused_binds_create_nothing(platform: Platform, instance: Instance,
+                                  check: CheckRecorder) -> None:
+    """REFUSED_BIND_IDS: binds a broker must refuse, and the one without an app_guid."""
+    plan = instance.plan
+    for rule, what, request in _refused_binds(platform, instance):
+        binding_id, response = platform.bind(instance, **request)
+        if rule == "BND-007":
+            check(rule, response.status == 400, expected=f"400 Bad Request for {what}",
+                  observed=response.describe())
+        else:
+            check(rule, not 200 <= response.status < 300, expected=f"no 2xx for {what}",
+                  observed=response.describe())
+        if rule == "BND-020B":
+            check.info("BND-020A", f"{what}: {response.describe()}")
+        if 400 <= response.status < 500:
+            check_error_body(check, response)
+            binding_absent(platform, plan, instance.id, binding_id, check, "ERR-007")
+    _bind_without_app_guid(platform, instance, check)
+
+
+def _bind_without_app_guid(platform: Platform, instance: Instance, check: CheckRecorder) -> None:
+    """BND-008: a broker refusing a bind only for its missing app_guid says RequiresApp."""
+    body = platform.bind_body(instance.plan)
+    body["bind_resource"] = {k: v for k, v in body["bind_resource"].items() if k != "app_guid"}
+    _, response = platform.bind(instance, body)
+    if 400 <= response.status < 500 and response.error_code not in (
+            "ConcurrencyError", "AsyncRequired"):
+        check("BND-008", response.status == 422 and response.error_code == "RequiresApp",
+              expected="422 RequiresApp for a bind refused for lack of an app_guid",
+              observed=response.describe())
+
+
+@requirement("BND-003A", "BND-003B", "BND-004", "BND-006", "BND-009", "BND-010", "GETB-002",
+             "GETB-004", "GETB-005", "ASY-001", *REFUSED_BIND_IDS)
+def test_async_bind(plan: Plan, platform: Platform, check: CheckRecorder) -> None:
+    needs_bindable(plan)
+    instance = platform.provision_ready(plan)
+    body = platform.bind_body(plan)
+    binding_id, response = platform.bind(instance, body, accepts_incomplete=None)
+    check("ASY-001", response.status != 202, expected="no 202 without accepts_incomplete=true",
+          observed=response.describe())
+    if response.status in (200, 201):
+        not_applicable(f"{plan.label} binds synchronously")
+    if response.status == 422 and response.error_code != "ConcurrencyError":
+        check("BND-010", response.error_code == "AsyncRequired",
+              expected='422 with "error": "AsyncRequired" without accepts_incomplete=true',
+              observed=response.describe())
+    _, first = platform.bind(instance, body, binding_id=binding_id, accepts_incomplete=True)
+    if first.status in (200, 201):
+        not_applicable(f"{plan.label} binds synchronously")
+    problem = operation_problem(first.body_object())
+    check("BND-003A", first.status == 202 and problem is None,
+          expected="202 with any operation a string of at most 10,000 characters",
+          observed=problem or first.describe())
+    check_no_binding_information(check, "BND-003B", first)
+    _while_binding(platform, instance, binding_id, body, first, check)
+    result = platform.poll_binding(instance, binding_id, operation_of(first))
+    if result.state != "succeeded":
+        raise PreconditionFailed(f"asynchronous binding to {plan.label} did not succeed: "
+                                 f"{result.last.describe() if result.last else ''}")
+    if plan.service.bindings_retrievable:
+        fetched = fetch_binding(platform, instance, binding_id)
+        check("GETB-002", fetched.status == 200,
+              expected="200 OK from GET once binding last_operation said 'succeeded'",
+              observed=fetched.describe())
+        check("GETB-005", bool(binding_information(fetched.body_object())),
+              expected="the asynchronously created binding's credentials (or other binding "
+                       "information) on fetch", observed=fetched.describe())
+    _conflict_is_409(platform, instance, binding_id, body, check, "that exists")
+    _refused_binds_create_nothing(platform, instance, check)
+
+
+def _while_binding(platform: Platform, instance: Instance, binding_id: str,
+                   body: dict[str, Any], first: BrokerResponse, check: CheckRecorder) -> None:
+    _, again = platform.bind(instance, body, binding_id=binding_id)
+    check("BND-004", again.status == 202 and operation_of(again) == operation_of(first),
+          expected=f"202 with the same operation {operation_of(first)!r} for an identical "
+                   f"resend in progress", observed=again.describe())
+    _conflict_is_409(platform, instance, binding_id, body, check, "being created")
+    _, concurrent = platform.bind(instance)
+    if 400 <= concurrent.status < 500:
+        check("BND-009", concurrent.status == 422 and concurrent.error_code == "ConcurrencyError",
+              expected="a concurrent bind, if refused, gets 422 ConcurrencyError",
+              observed=concurrent.describe())
+    if instance.plan.service.bindings_retrievable:
+        fetched = fetch_binding(platform, instance, binding_id)
+        check("GETB-004", fetched.status == 404,
+              expected="404 Not Found while the binding is being created",
+              observed=fetched.describe())

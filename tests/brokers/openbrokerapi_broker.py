@@ -185,6 +185,12 @@ class ObapiDbBroker(ServiceBroker):
         self._instances: dict[str, _Instance] = {}
         self._bindings: dict[tuple[str, str], _Binding] = {}
 
+    def live(self) -> dict[str, list[str]]:
+        """What exists right now (a conformance run must leave nothing behind)."""
+        with self._lock:
+            return {"instances": sorted(self._instances),
+                    "bindings": sorted("/".join(key) for key in self._bindings)}
+
     # -- catalog -------------------------------------------------------------------------------
 
     def catalog(self) -> Service:
@@ -507,14 +513,15 @@ def _make_server(host: str, port: int, app: Flask):
 
 
 def serve_in_thread(
-    host: str = LOOPBACK, port: int = 0, username: str = "admin", password: str = "secret"
+    host: str = LOOPBACK, port: int = 0, username: str = "admin", password: str = "secret",
+    broker: ServiceBroker | None = None,
 ):
-    """Start a real HTTP server for a fresh broker in a daemon thread.
+    """Start a real HTTP server for ``broker`` (default: a fresh one) in a daemon thread.
 
     Returns ``(base_url, stop)``; ``stop()`` shuts the server down and waits for the thread.
     ``port=0`` picks a free port.
     """
-    server = _make_server(host, port, create_app(username=username, password=password))
+    server = _make_server(host, port, create_app(broker, username=username, password=password))
     base_url = f"http://{LOOPBACK}:{server.server_port}"
     thread = threading.Thread(
         target=server.serve_forever, name=f"obapi-db-broker:{server.server_port}", daemon=True

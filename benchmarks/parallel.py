@@ -1,0 +1,43 @@
+"""Serial vs ``-n 2`` (pytest-xdist), on the default catalog and on 10 plans.
+
+    python benchmarks/parallel.py
+
+Each pair runs against one fresh reference broker per run. Besides the time, every run must
+keep the cleanup guarantee: no leftovers in the report and nothing alive on the broker.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from benchlib import machine, reference_broker, run_suite, table
+
+CASES = [(None, ()), (None, ("-n", "2")), (10, ()), (10, ("-n", "2"))]
+
+
+def main(argv: list[str]) -> None:
+    print(f"# serial vs -n 2 ({machine()})\n")
+    rows = []
+    serial: dict[int | None, float] = {}
+    for plans, options in CASES:
+        with reference_broker(plans=plans) as served:
+            run = run_suite(served.url, *options)
+            live = served.broker.state.live()
+            requests = served.broker.requests_served
+            connections = len(served.connections)
+        clean = not run.report.get("leftovers") and live == {"instances": [], "bindings": []}
+        session = run.session or run.wall
+        if not options:
+            serial[plans] = run.wall
+        rows.append([
+            plans or 2, " ".join(options) or "serial", run.tests,
+            run.report["summary"].get("PASS"), session, run.wall,
+            f"{serial[plans] / run.wall:.2f}x" if options else "1.00x",
+            requests, connections, "yes" if clean else f"NO: {live} {run.report['leftovers']}",
+        ])
+    print(table(["plans", "mode", "tests", "PASS", "session (s)", "wall (s)",
+                 "speed-up (wall)", "requests", "connections", "clean"], rows))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,109 @@
+"""Checks of instance and binding response bodies that several scenarios share.
+
+Each function names the requirement IDs it checks in a tuple constant; a test that calls
+it lists that tuple in its ``requirement`` marker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .catalog import Plan
+from .checks import CheckRecorder
+from .client import BrokerResponse
+from .response_shapes import (
+    binding_information,
+    binding_metadata_problem,
+    credentials_problem,
+    dashboard_url_problem,
+    endpoints_problem,
+    metadata_problem,
+    operation_problem,
+    required_string_problem,
+    volume_mounts_problem,
+)
+
+PROVISION_ANSWER_IDS = ("PROV-003", "PROV-006A", "PROV-006B", "META-001")
+ASYNC_ANSWER_IDS = ("PROV-005A", "PROV-005B")
+BINDING_ANSWER_IDS = ("BND-002A", "BND-011", "BND-012A", "BND-013", "BND-014", "BND-015",
+                      "BND-016")
+
+
+def check_provision_answer(check: CheckRecorder, response: BrokerResponse) -> None:
+    """dashboard_url, metadata and (for a 202) operation of a provision answer."""
+    body = response.body_object()
+    problem = dashboard_url_problem(body)
+    check("PROV-003", problem is None, expected="dashboard_url absent, null or a string",
+          observed=problem or response.describe())
+    if "metadata" in body:
+        check.info("PROV-006A", f"metadata returned: {body['metadata']!r:.200}")
+    else:
+        check.info("PROV-006A", "no metadata in the provision answer")
+    problem = metadata_problem(body)
+    for requirement in ("PROV-006B", "META-001"):
+        check(requirement, problem is None,
+              expected="metadata absent, or an object whose labels/attributes are objects",
+              observed=problem or response.describe())
+    if response.status == 202:
+        problem = operation_problem(body)
+        check("PROV-005A", problem is None,
+              expected="operation absent, null or a string of at most 10,000 characters",
+              observed=problem or response.describe())
+        if body.get("operation") is None:
+            check.info("PROV-005B", "the 202 carries no operation")
+
+
+def binding_field_problems(plan: Plan, body: dict[str, Any]) -> dict[str, str | None]:
+    """For each binding-shape requirement, what is wrong with this bind/fetch body."""
+    requires = plan.service.requires
+    return {
+        "BND-002A": credentials_problem(body),
+        "BND-011": required_string_problem(body, "syslog_drain_url",
+                                           required="syslog_drain" in requires,
+                                           declared="syslog_drain" in requires),
+        "BND-012A": required_string_problem(body, "route_service_url", required=False,
+                                            declared="route_forwarding" in requires),
+        "BND-013": volume_mounts_problem(body, declared="volume_mount" in requires),
+        "BND-014": endpoints_problem(body),
+        "BND-016": binding_metadata_problem(body),
+    }
+
+
+_BINDING_EXPECTED = {
+    "BND-002A": "credentials, when present, a JSON object",
+    "BND-011": "syslog_drain_url only (and always) with requires syslog_drain, a string",
+    "BND-012A": "route_service_url only with requires route_forwarding, a string",
+    "BND-013": "volume_mounts only (and always) with requires volume_mount, each well formed",
+    "BND-014": "endpoints with a host, non-empty ports (port or range strings), tcp/udp/all",
+    "BND-016": "metadata.expires_at/renew_before as yyyy-mm-ddThh:mm:ss.sZ, renew <= expires",
+}
+
+
+def check_binding_answer(check: CheckRecorder, plan: Plan, response: BrokerResponse) -> None:
+    """The binding fields of a 200/201 bind answer (BINDING_ANSWER_IDS)."""
+    body = response.body_object()
+    for requirement, problem in binding_field_problems(plan, body).items():
+        check(requirement, problem is None, expected=_BINDING_EXPECTED[requirement],
+              observed=problem or response.describe())
+    if "credentials" in body:
+        check("BND-015", "endpoints" in body,
+              expected="endpoints listed alongside the credentials",
+              observed=response.describe())
+
+
+def check_fetched_binding(check: CheckRecorder, plan: Plan, response: BrokerResponse) -> None:
+    """GETB-006A: a fetched binding follows the bind answer's rules; parameters an object."""
+    body = response.body_object()
+    problems = [p for p in binding_field_problems(plan, body).values() if p]
+    if "parameters" in body and not isinstance(body["parameters"], dict):
+        problems.append(f"parameters = {body['parameters']!r:.80} is not an object")
+    check("GETB-006A", not problems, expected="the bind answer's field rules; parameters "
+          "an object", observed="; ".join(problems) or response.describe())
+
+
+def check_no_binding_information(check: CheckRecorder, requirement: str,
+                                 response: BrokerResponse) -> None:
+    """A 202 bind answer carries no binding information."""
+    found = binding_information(response.body_object())
+    check(requirement, not found, expected="no credentials or other binding information in "
+          "a 202", observed=f"fields {found}" if found else response.describe())

@@ -1,0 +1,134 @@
+"""Request bodies (spec #content-type) and extension fields (#vendor-extension-fields)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from osb_conformance.catalog import Plan
+from osb_conformance.checks import CheckRecorder
+from osb_conformance.client import BrokerResponse
+from osb_conformance.expectations import binding_absent, instance_absent
+from osb_conformance.platform import Instance, Platform, operation_of
+
+requirement = pytest.mark.requirement
+
+BAD_BODIES = {"malformed JSON": b'{"service_id": "x", ', "an empty body": b""}
+EXTENSION = {"osbc_extension_field": {"nested": ["unknown", 1]}}
+
+
+@requirement("CT-002", "ERR-007")
+def test_malformed_or_empty_bodies_are_400(
+    any_plan: Plan, platform: Platform, check: CheckRecorder
+) -> None:
+    """... and the refused PUTs create nothing."""
+    plan = any_plan
+    instance = platform.provision_ready(plan)
+    client = platform.client
+    for label, raw in BAD_BODIES.items():
+        instance_id, provision = platform.provision(plan, {}, content=raw)
+        update = client.update(instance.id, {}, True, content=raw)
+        answers = [("PUT instance", provision), ("PATCH instance", update)]
+        binding_id, bind = None, None
+        if plan.bindable:
+            binding_id, bind = platform.bind(instance, {}, content=raw)
+            answers.append(("PUT binding", bind))
+        for route, response in answers:
+            check("CT-002", response.status == 400,
+                  expected=f"400 Bad Request for {route} with {label}",
+                  observed=response.describe())
+        instance_absent(platform, plan, instance_id, check, "ERR-007")
+        if binding_id is not None:
+            binding_absent(platform, plan, instance.id, binding_id, check, "ERR-007")
+
+
+@requirement("CT-003A", "CT-003B")
+@pytest.mark.parametrize("content_type", [None, "text/plain"], ids=["absent", "text-plain"])
+def test_json_body_with_other_content_type(
+    any_plan: Plan, platform: Platform, check: CheckRecorder, content_type: str | None
+) -> None:
+    plan = any_plan
+    _, response = platform.provision(plan, headers={"Content-Type": content_type})
+    label = "no Content-Type" if content_type is None else f"Content-Type {content_type}"
+    check.info("CT-003A", f"a JSON provision body with {label} -> {response.describe()}")
+    if 400 <= response.status < 500:
+        check("CT-003B", response.status == 400,
+              expected=f"400 Bad Request when refusing a body because of {label}",
+              observed=response.describe())
+
+
+def _with_extensions(body: dict[str, Any], *nested: str) -> dict[str, Any]:
+    """The body with an unknown top-level field and an unknown key in each ``nested`` object."""
+    extended = {**body, **EXTENSION}
+    for name in nested:
+        extended[name] = {**(body.get(name) or {}), **EXTENSION}
+    return extended
+
+
+def _settled(platform: Platform, plan: Plan, instance_id: str,
+             response: BrokerResponse) -> str:
+    """How a provision or update ended: the status, and for a 202 the polled state."""
+    if response.status != 202:
+        return str(response.status)
+    result = platform.poll_instance(plan, instance_id, operation_of(response))
+    return f"202 then {result.state}"
+
+
+@requirement("EXT-001A", "EXT-001B")
+def test_unknown_fields_are_ignored(
+    any_plan: Plan, platform: Platform, check: CheckRecorder
+) -> None:
+    plan = any_plan
+    plain = platform.provision_body(plan)
+    plain_id, plain_answer = platform.provision(plan, plain)
+    plain_outcome = _settled(platform, plan, plain_id, plain_answer)
+    extended_id, answer = platform.provision(plan, _with_extensions(plain, "context"))
+    _not_refused(check, "provision", plain_answer, answer)
+    _same_outcome(check, "provision", plain_outcome,
+                  _settled(platform, plan, extended_id, answer))
+    if not plain_outcome.startswith(("201", "200", "202 then succeeded")):
+        return  # no instance to go on with
+    update = {"service_id": plan.service.id, "plan_id": plan.id, "context": platform.context()}
+    plain_update = platform.client.update(plain_id, update, True)
+    extended_update = platform.client.update(
+        extended_id, _with_extensions(update, "context"), True)
+    _not_refused(check, "update", plain_update, extended_update)
+    _same_outcome(check, "update", _settled(platform, plan, plain_id, plain_update),
+                  _settled(platform, plan, extended_id, extended_update))
+    if not plan.bindable:
+        return
+    instance = Instance(plain_id, plan, plain_answer.status == 202, plain_answer, plain)
+    body = platform.bind_body(plan)
+    plain_bind = _bind_settled(platform, instance, body)
+    extended_bind = _bind_settled(
+        platform, instance, _with_extensions(body, "context", "bind_resource"))
+    _not_refused(check, "bind", plain_bind[1], extended_bind[1])
+    _same_outcome(check, "bind", plain_bind[0], extended_bind[0])
+
+
+def _bind_settled(
+    platform: Platform, instance: Instance, body: dict[str, Any]
+) -> tuple[str, BrokerResponse]:
+    """Bind and wait for the end (a second bind must not meet the first one running)."""
+    binding_id, response = platform.bind(instance, body)
+    if response.status != 202:
+        return str(response.status), response
+    result = platform.poll_binding(instance, binding_id, operation_of(response))
+    return f"202 then {result.state}", response
+
+
+def _not_refused(
+    check: CheckRecorder, route: str, plain: BrokerResponse, extended: BrokerResponse
+) -> None:
+    refused = 400 <= extended.status < 500 and not 400 <= plain.status < 500
+    check("EXT-001B", not refused,
+          expected=f"a {route} with unknown extension fields is not refused when the same "
+                   f"{route} without them is accepted",
+          observed=f"without: {plain.describe()}; with: {extended.describe()}")
+
+
+def _same_outcome(check: CheckRecorder, route: str, plain: str, extended: str) -> None:
+    check("EXT-001A", plain == extended,
+          expected=f"the {route} with unknown fields ends as the same {route} without them",
+          observed=f"without: {plain}; with: {extended}")

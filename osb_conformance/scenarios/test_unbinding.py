@@ -1,0 +1,111 @@
+"""Unbinding (spec #unbinding)."""
+
+from __future__ import annotations
+
+import pytest
+
+from osb_conformance.catalog import Plan
+from osb_conformance.checks import CheckRecorder
+from osb_conformance.client import BrokerResponse
+from osb_conformance.error_checks import ERROR_BODY_REQUIREMENTS, check_error_body
+from osb_conformance.expectations import is_json_object, needs_bindable, not_applicable
+from osb_conformance.platform import BindingHandle, Platform, operation_of
+from osb_conformance.response_shapes import operation_problem
+
+requirement = pytest.mark.requirement
+
+
+@requirement("UNB-001", "UNB-002", "UNB-003", "UNB-004", "UNB-006", "GETB-007",
+             *ERROR_BODY_REQUIREMENTS)
+def test_unbind_then_again_is_410(plan: Plan, platform: Platform, check: CheckRecorder) -> None:
+    needs_bindable(plan)
+    instance = platform.provision_ready(plan)
+    binding = platform.bind_ready(instance)
+    _missing_query_ids_are_400(platform, binding, check)
+    response = platform.unbind(instance, binding.id, accepts_incomplete=None)
+    if response.status == 422 and response.error_code != "ConcurrencyError":
+        check("UNB-006", response.error_code == "AsyncRequired",
+              expected='422 with "error": "AsyncRequired" without accepts_incomplete=true',
+              observed=response.describe())
+        response = platform.unbind(instance, binding.id, accepts_incomplete=True)
+    if response.status == 202:
+        _async_unbind(platform, binding, response, check)
+    else:
+        check("UNB-001", response.status == 200 and is_json_object(response),
+              expected="200 OK with a JSON object (or 202 for an async unbind)",
+              observed=response.describe())
+    again = platform.unbind(instance, binding.id)
+    check("UNB-004", again.status == 410, expected="410 Gone: the binding no longer exists",
+          observed=again.describe())
+    if plan.service.bindings_retrievable:
+        fetched = platform.client.fetch_binding(instance.id, binding.id, plan.service.id,
+                                                plan.id)
+        check("GETB-007", fetched.status == 404,
+              expected="404 Not Found from GET after the unbind completed",
+              observed=fetched.describe())
+
+
+def _missing_query_ids_are_400(platform: Platform, binding: BindingHandle,
+                               check: CheckRecorder) -> None:
+    instance = binding.instance
+    plan = instance.plan
+    for service_id, plan_id, missing in ((None, plan.id, "service_id"),
+                                         (plan.service.id, None, "plan_id")):
+        response = platform.client.unbind(instance.id, binding.id, service_id, plan_id, True)
+        check("UNB-003", response.status == 400,
+              expected=f"400 Bad Request for an unbind without the {missing} query parameter",
+              observed=response.describe())
+        check_error_body(check, response)
+
+
+def _async_unbind(platform: Platform, binding: BindingHandle, first: BrokerResponse,
+                  check: CheckRecorder) -> None:
+    instance = binding.instance
+    problem = operation_problem(first.body_object())
+    check("UNB-002", problem is None,
+          expected="operation absent, null or a string of at most 10,000 characters",
+          observed=problem or first.describe())
+    again = platform.unbind(instance, binding.id)
+    check("UNB-002", again.status == 202,
+          expected="a re-sent unbind in progress answers 202 again, not 200",
+          observed=again.describe())
+    result = platform.poll_binding(instance, binding.id, operation_of(first), deleting=True)
+    check("UNB-002", result.succeeded, expected="the unbind ends 'succeeded' or 410 Gone",
+          observed=result.last.describe() if result.last else "no answer")
+    platform.ledger.mark_binding_deleted(instance.id, binding.id)
+
+
+@requirement("UNB-006", "UNB-007A", "UNB-007B")
+def test_unbind_during_async_bind(plan: Plan, platform: Platform, check: CheckRecorder) -> None:
+    needs_bindable(plan)
+    instance = platform.provision_ready(plan)
+    binding_id, bound = platform.bind(instance, accepts_incomplete=True)
+    if bound.status != 202:
+        not_applicable(f"{plan.label} binds synchronously")
+    response = platform.unbind(instance, binding_id)
+    if 400 <= response.status < 500:
+        check("UNB-006", response.status == 422 and response.error_code == "ConcurrencyError",
+              expected="an unbind refused while the bind runs: 422 ConcurrencyError",
+              observed=response.describe())
+        return  # cleanup unbinds once the bind has ended
+    client = platform.client
+    if response.status == 200:
+        polled = client.binding_last_operation(instance.id, binding_id, plan.service.id,
+                                               plan.id, operation_of(bound))
+        check("UNB-007B", polled.status == 200 and polled.body_object().get("state") == "failed",
+              expected="after a synchronous unbind, binding last_operation reports the bind "
+                       "'failed'", observed=polled.describe())
+    elif response.status == 202:
+        result = platform.poll_binding(instance, binding_id, operation_of(response),
+                                       deleting=True)
+        check("UNB-007B", result.succeeded,
+              expected="binding last_operation reports the unbind's state, ending "
+                       "'succeeded' or 410", observed=result.last.describe() if result.last
+              else "none")
+    else:
+        not_applicable(f"the broker answered the unbind with {response.describe()}")
+    platform.track(plan, instance.id, binding_id)  # said deleted; cleanup checks it is
+    again = platform.unbind(instance, binding_id)
+    check("UNB-007A", again.status == 410,
+          expected="the bind halted and the binding removed: a second unbind is 410",
+          observed=again.describe())
