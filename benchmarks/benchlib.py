@@ -31,7 +31,7 @@ from osb_conformance.reference_broker.server import RunningBroker, serve_in_thre
 USERNAME, PASSWORD = "bench", "bench-secret"
 # The fuzzers draw a seed per run; a fixed one sends the same requests in every run.
 SEED = "--hypothesis-seed=0"
-RUN_TIMEOUT = 900
+RUN_TIMEOUT = 1800
 
 
 @dataclass

@@ -1,6 +1,10 @@
 """Scale: the whole suite against catalogs of 1, 10 and 50 plans.
 
-    python benchmarks/scale.py [PLANS ...]        (default: 1 10 50)
+    python benchmarks/scale.py [PLANS ...] [SUITE OPTIONS]   (default: 1 10 50 --osb-fuzz=off)
+
+Fuzzing is off by default here: it is a fixed budget per plan (``--osb-fuzz=quick``: 4
+examples per property, 10 lifecycle sequences) that makes a 50-plan run take over 15
+minutes on a shared 2-CPU box; pass ``--osb-fuzz=quick`` to include it.
 
 The reference broker's catalog is cut to exactly N plans: plan 1 is synchronous, plan 2
 asynchronous, the rest generated synchronous plans (``ReferenceBroker(extra_plans=N-2)``).
@@ -18,6 +22,7 @@ from typing import Any
 from benchlib import machine, reference_broker, run_suite, table
 
 DEFAULT_SIZES = (1, 10, 50)
+DEFAULT_OPTIONS = ("--osb-fuzz=off",)
 
 
 def by_plan(report: dict[str, Any]) -> dict[str | None, dict[str, float]]:
@@ -33,13 +38,14 @@ def by_plan(report: dict[str, Any]) -> dict[str | None, dict[str, float]]:
 
 
 def main(argv: list[str]) -> None:
-    sizes = [int(a) for a in argv] or list(DEFAULT_SIZES)
-    print(f"# scale ({machine()})\n")
+    sizes = [int(a) for a in argv if a.isdigit()] or list(DEFAULT_SIZES)
+    options = [a for a in argv if not a.isdigit()] or list(DEFAULT_OPTIONS)
+    print(f"# scale ({machine()}) {' '.join(options)}\n")
     rows = []
     previous: tuple[int, float, int] | None = None
     for plans in sizes:
         with reference_broker(plans=plans) as served:
-            run = run_suite(served.url)
+            run = run_suite(served.url, *options)
             run.check_clean()
             served_requests = served.broker.requests_served
             live = served.broker.state.live()
@@ -62,6 +68,9 @@ def main(argv: list[str]) -> None:
             f"{per[None]['seconds']:.2f}" if None in per else "-",
         ])
         previous = (plans, session, served_requests)
+        print(f"{plans} plans: {run.tests} tests, {session:.1f} s, {served_requests} requests",
+              flush=True)
+    print()
     print(table(["plans", "tests", "session (s)", "s / plan", "marginal s / plan",
                  "requests", "requests / plan", "sync plan: s", "sync plan: requests",
                  "async plan: s / requests", "plan-less tests: s"], rows))

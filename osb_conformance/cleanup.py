@@ -7,16 +7,19 @@ with 422 until the operation ends), brokers that answer garbage or nothing.
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from .client import BrokerResponse, OSBClient
 from .errors import BrokerError, BrokerTimeout
 from .ledger import Ledger, Resource
-from .polling import poll_binding, poll_instance
+from .polling import PollResult, poll_binding, poll_instance
 
 ATTEMPTS = 3  # a delete refused for concurrency, a 5xx or a reset is retried
 KEPT = "kept on purpose (--osb-keep-resources)"
 INTERRUPTED = "cleanup interrupted (Ctrl-C during cleanup)"
+TRANSIENT_PAUSE = 0.2  # seconds before polling again after a 5xx or a reset
 
 
 def clean_up(client: OSBClient, ledger: Ledger, owner: str | None = None) -> list[Resource]:
@@ -100,16 +103,33 @@ def _send_delete(client: OSBClient, resource: Resource) -> BrokerResponse:
 
 
 def _poll(client: OSBClient, resource: Resource, operation: str | None, deleting: bool) -> bool:
-    limit = client.settings.poll_timeout
-    try:
-        if resource.kind == "binding":
-            result = poll_binding(client, resource.instance_id, resource.binding_id or "",
-                                  resource.service_id, resource.plan_id, operation,
-                                  limit=limit, deleting=deleting)
-        else:
-            result = poll_instance(client, resource.instance_id, resource.service_id,
-                                   resource.plan_id, operation, limit=limit,
-                                   deleting=deleting)
-    except (BrokerError, httpx.HTTPError):
-        return False  # polling broke down; the next delete attempt tells
-    return result.succeeded
+    """Poll to the end within the polling bound; a 5xx or a reset on the way is transient
+    (cleanup keeps trying, as orphan mitigation asks), anything else ends polling."""
+    deadline = time.monotonic() + client.settings.poll_timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        try:
+            result = _poll_once(client, resource, operation, deleting, remaining)
+        except (BrokerError, httpx.HTTPError) as exc:
+            if isinstance(exc, BrokerTimeout):
+                return False
+            time.sleep(min(TRANSIENT_PAUSE, max(0.0, deadline - time.monotonic())))
+            continue
+        if result.succeeded:
+            return True
+        if result.timed_out or result.last is None or result.last.status < 500:
+            return False
+        time.sleep(min(TRANSIENT_PAUSE, max(0.0, deadline - time.monotonic())))
+
+
+def _poll_once(
+    client: OSBClient, resource: Resource, operation: str | None, deleting: bool, limit: float
+) -> PollResult:
+    if resource.kind == "binding":
+        return poll_binding(client, resource.instance_id, resource.binding_id or "",
+                            resource.service_id, resource.plan_id, operation,
+                            limit=limit, deleting=deleting)
+    return poll_instance(client, resource.instance_id, resource.service_id,
+                         resource.plan_id, operation, limit=limit, deleting=deleting)

@@ -117,6 +117,13 @@ class OSBClient:
         """From now on, the current test may send requests for ``seconds`` more."""
         self._test_deadline = time.monotonic() + seconds
 
+    def test_time_left(self) -> float | None:
+        """Seconds the current test may still send requests (None: unbounded), e.g. for a
+        fuzzer to stop generating examples before the watchdog refuses its requests."""
+        if self._test_deadline is None:
+            return None
+        return max(0.0, self._test_deadline - time.monotonic())
+
     def stop_test_clock(self) -> None:
         """No per-test bound (cleanup and session-level requests have their own)."""
         self._test_deadline = None

@@ -42,7 +42,7 @@ def mitigation_reason(
     if route not in ("provision", "bind"):
         return None  # updates, deletes and fetches are never mitigated this way
     if timed_out or response is None:
-        return "a request that timed out"
+        return "no complete answer (a timeout or a broken connection)"
     status = response.status
     if status >= 500:
         return f"a {status} answer"

@@ -129,9 +129,9 @@ class Platform:
         body = self.provision_body(plan) if body is None else body
         try:
             response = self.client.provision(instance_id, body, accepts_incomplete, **kw)
-        except BrokerTransportError as exc:
+        except BrokerTransportError:
             self._mitigate_after(plan, "provision", None, instance_id, timed_out=True)
-            raise exc
+            raise
         self._mitigate_after(plan, "provision", response, instance_id)
         return instance_id, response
 
@@ -208,9 +208,9 @@ class Platform:
         body = self.bind_body(instance.plan) if body is None else body
         try:
             response = self.client.bind(target, binding_id, body, accepts_incomplete, **kw)
-        except BrokerTransportError as exc:
+        except BrokerTransportError:
             self._mitigate_after(instance.plan, "bind", None, target, binding_id, timed_out=True)
-            raise exc
+            raise
         self._mitigate_after(instance.plan, "bind", response, target, binding_id)
         return binding_id, response
 

@@ -11,6 +11,7 @@ from typing import Any
 from .catalog import Plan
 from .checks import CheckRecorder
 from .client import BrokerResponse
+from .platform import Platform
 from .response_shapes import (
     binding_information,
     binding_metadata_problem,
@@ -99,6 +100,24 @@ def check_fetched_binding(check: CheckRecorder, plan: Plan, response: BrokerResp
         problems.append(f"parameters = {body['parameters']!r:.80} is not an object")
     check("GETB-006A", not problems, expected="the bind answer's field rules; parameters "
           "an object", observed="; ".join(problems) or response.describe())
+
+
+def ended_meanwhile(platform: Platform, plan: Plan, instance_id: str, operation: str | None,
+                    binding_id: str | None = None) -> bool:
+    """Whether the operation a scenario meant to overlap has already ended.
+
+    A real broker works on its own time: an answer that is right for a finished operation
+    (200 to a re-sent provision, 410 to a re-sent delete, a fetchable instance) is then no
+    violation. Asked only when the answer would otherwise fail a check.
+    """
+    service_id, client = plan.service.id, platform.client
+    if binding_id is None:
+        response = client.instance_last_operation(instance_id, service_id, plan.id, operation)
+    else:
+        response = client.binding_last_operation(instance_id, binding_id, service_id, plan.id,
+                                                 operation)
+    state = response.body_object().get("state") if response.status == 200 else None
+    return response.status == 410 or state in ("succeeded", "failed")
 
 
 def check_no_binding_information(check: CheckRecorder, requirement: str,

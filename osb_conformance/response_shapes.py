@@ -32,9 +32,10 @@ def dashboard_url_problem(body: dict[str, Any]) -> str | None:
 
 
 def operation_problem(body: dict[str, Any], max_chars: int | None = OPERATION_MAX_CHARS,
-                      ) -> str | None:
-    """operation, when present and not null, is a string (of at most ``max_chars``)."""
-    if body.get("operation") is None:
+                      null_allowed: bool = True) -> str | None:
+    """operation, when present, is a string (of at most ``max_chars``); null only where
+    ``null_allowed`` (instances: yes; bindings: 'if present, MUST be a string')."""
+    if "operation" not in body or (body["operation"] is None and null_allowed):
         return None
     value = body["operation"]
     if not isinstance(value, str):

@@ -28,7 +28,7 @@ def test_fuzz_mutant_is_detected_with_random_seeds(
         broker = start_broker(mutant=name)
         run = run_suite_inprocess(pytester, broker.url, "--osb-strict",
                                   f"--osb-requirements={','.join(mutant.violates)}",
-                                  f"--hypothesis-seed={seed}")
+                                  f"--hypothesis-seed={seed}", "-k", "fuzz")
         detected = {rid for rid in mutant.violates if "FAIL" in run.outcomes_of(rid)}
         assert detected == set(mutant.violates), (
             f"mutant {name} with --hypothesis-seed={seed}: the suite failed only "

@@ -26,6 +26,11 @@ def test_operation(body: dict, bad: bool) -> None:
     assert (shapes.operation_problem(body) is not None) is bad
 
 
+def test_binding_operation_may_not_be_null() -> None:
+    assert shapes.operation_problem({"operation": None}, null_allowed=False) is not None
+    assert shapes.operation_problem({}, null_allowed=False) is None
+
+
 @pytest.mark.parametrize("body, bad", [
     ({}, False), ({"metadata": {"labels": {"a": "b"}, "attributes": {}}}, False),
     ({"metadata": []}, True), ({"metadata": {"labels": ["a"]}}, True),

@@ -13,10 +13,10 @@ from typing import Any
 FUZZ_MODES = ("off", "quick", "thorough")
 DEFAULT_MODE = "quick"
 # Generated examples per property. Explicit boundary and violation examples come on top.
-EXAMPLES = {"off": 0, "quick": 6, "thorough": 60}
+EXAMPLES = {"off": 0, "quick": 4, "thorough": 60}
 # Lifecycle sequences per plan, and the longest sequence.
-SEQUENCES = {"off": 0, "quick": 8, "thorough": 50}
-STEPS = {"off": 0, "quick": 8, "thorough": 25}
+SEQUENCES = {"off": 0, "quick": 10, "thorough": 50}
+STEPS = {"off": 0, "quick": 5, "thorough": 25}
 # Examples (or sequences) replayed to shrink a failure before the smallest so far is reported.
 SHRINK_LIMIT = {"off": 0, "quick": 40, "thorough": 200}
 # Instances a fuzz test may have alive at once; examples delete what they create as they go.
@@ -94,9 +94,9 @@ def hypothesis_settings(budget: FuzzBudget, *, max_examples: int | None = None,
                         stateful_step_count: int | None = None) -> Any:
     """Hypothesis settings for one fuzz property: no database, no deadline, no health checks.
 
-    No example database: a run is reproduced from its seed, and the suite writes nothing
-    into the user's directory. Health checks are for test authors; a conformance run
-    reports what the broker did instead.
+    No example database: a run is reproduced from its seed, not from failures an earlier
+    run stored. No explain phase: it replays examples (requests) for little gain. Health
+    checks are for test authors; a conformance run reports what the broker did instead.
     """
     from hypothesis import HealthCheck, Phase, Verbosity, settings
 

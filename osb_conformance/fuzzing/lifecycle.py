@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 
 from ..catalog import Plan
 from ..client import BrokerResponse
+from ..errors import BrokerError
 from ..expectations import conflicting_provision_body
 from ..platform import Instance, Platform, new_id
 from ..polling import PollResult
@@ -66,9 +67,14 @@ def gated(step: Callable[..., None]) -> Callable[..., None]:
     """A rule that does nothing in a sequence the shrink budget skips."""
     @functools.wraps(step)
     def run(self: Any, *args: Any, **kwargs: Any) -> None:
-        if not self.skipped:
-            self.note(step.__name__)
+        if self.skipped:
+            return
+        self.note(step.__name__)
+        try:
             step(self, *args, **kwargs)
+        except BrokerError as exc:  # starts the shrink budget, as a violation does
+            self.broker_error(exc)
+            raise
     return run
 
 
@@ -101,13 +107,16 @@ def lifecycle_machine(plan: Plan, platform: Platform, tally: Tally) -> type[Any]
         def note(self, step_name: str) -> None:
             tally.note(step_name)
 
+        def broker_error(self, exc: BrokerError) -> None:
+            tally.broker_error = exc
+
         def expect(self, step: str, response: BrokerResponse, allowed: set[int],
-                   requirement: str = "FUZZ-004", expected: str | None = None) -> bool:
+                   requirement: str = "FUZZ-004", expected: str | None = None,
+                   log: bool = True) -> bool:
             """Log the step; raise a violation when its status is not one the model allows."""
-            line = f"{sum(1 for s in self.steps if s[0].isdigit()) + 1}. {step} -> " \
-                   f"{response.status}"
-            if not self.steps or not self.steps[-1].endswith(f"{step} -> {response.status}"):
-                self.steps.append(line)  # a step judged twice (MUST, then SHOULD) logs once
+            if log:  # a step judged twice (MUST, then SHOULD) is logged once
+                number = sum(1 for line in self.steps if line[0].isdigit()) + 1
+                self.steps.append(f"{number}. {step} -> {response.status}")
             tally.checked.add(requirement)
             if response.status in allowed:
                 return True
@@ -161,7 +170,7 @@ def lifecycle_machine(plan: Plan, platform: Platform, tally: Tally) -> type[Any]
                     continue
                 self.expect(step, response, {200, 201, 202})
                 if model.synchronous:
-                    self.expect(step, response, {200}, "PROV-014", "200 OK")
+                    self.expect(step, response, {200}, "PROV-014", "200 OK", log=False)
 
         # -- instances --------------------------------------------------------------------
         @initialize()
@@ -256,7 +265,7 @@ def lifecycle_machine(plan: Plan, platform: Platform, tally: Tally) -> type[Any]
             step = f"resend the identical bind {label}"
             self.expect(step, response, {200, 201, 202})
             if synchronous:
-                self.expect(step, response, {200}, "BND-005", "200 OK")
+                self.expect(step, response, {200}, "BND-005", "200 OK", log=False)
 
         @precondition(lambda self: self.has_bindings())
         @rule(index=PICK)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..checks import CheckRecorder
-from ..errors import ConformanceFailure
+from ..errors import BrokerError, BrokerTimeout, ConformanceFailure
 from ..expectations import not_applicable
 from ..platform import Platform, PreconditionFailed
 from ..redaction import redact
@@ -70,6 +70,7 @@ class Tally:
     notes: dict[str, int] = field(default_factory=dict)
     checked: set[str] = field(default_factory=set)  # requirements some example judged
     latest: dict[type, PropertyViolation] = field(default_factory=dict)
+    broker_error: BrokerError | None = None  # the broker could not be talked to
     after_failure: int = 0
 
     def note(self, what: str) -> None:
@@ -77,7 +78,7 @@ class Tally:
 
     def should_run(self) -> bool:
         """Whether the next example is sent (False once the shrink budget is spent)."""
-        if self.latest:
+        if self.latest or self.broker_error:
             self.after_failure += 1
             return self.after_failure <= self.shrink_limit
         self.examples += 1
@@ -118,6 +119,9 @@ def run_property(
         platform.client.take_exchanges()  # the transcript of a failure is its example's
         try:
             verdicts = attempt(value, tally)
+        except BrokerError as exc:
+            tally.broker_error = exc
+            raise
         finally:
             leftovers = platform.clean_up()  # delete as you go, also when a step fails
         if len(leftovers) >= MAX_LIVE_INSTANCES:
@@ -159,6 +163,12 @@ def run_and_record(
         # shrink budget skipped the final replay, reports a flaky test: either way the
         # failures to report are the latest of each kind.
         if not tally.latest:
+            if platform.client.test_time_left() == 0:  # the watchdog refused; not flaky
+                raise BrokerTimeout(
+                    f"fuzzing stopped: the test used up its time bound of "
+                    f"{platform.settings.test_timeout:g}s (--osb-test-timeout)") from None
+            if tally.broker_error is not None:  # the broker's failure, not the suite's
+                raise tally.broker_error from None
             raise
     violations = list(tally.latest.values())
     judged = requirements() if callable(requirements) else requirements

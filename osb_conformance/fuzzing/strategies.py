@@ -37,7 +37,7 @@ def unsupported_reason(schema: dict[str, Any]) -> str | None:
         return (f"the schema declares $schema {declared!r}; hypothesis-jsonschema generates "
                 f"only for JSON Schema {', '.join(SUPPORTED_DRAFTS)}")
     try:
-        _schema_strategy(schema_key(schema)).validate()
+        minimal_value(schema_key(schema))  # forces resolution: the strategy is lazy
     except Exception as exc:  # noqa: BLE001 - any refusal is a reason, reported as N/A
         return f"hypothesis-jsonschema cannot generate from this schema: {exc}"[:500]
     return None

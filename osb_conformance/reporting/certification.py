@@ -71,6 +71,11 @@ def selection_problems(config: pytest.Config) -> list[str]:
         problems.append("--deselect leaves tests out")
     if config.getoption("--osb-requirements"):
         problems.append("--osb-requirements selects checks")
+    for flag in ("--osb-services", "--osb-plans"):
+        if config.getoption(flag):
+            problems.append(f"{flag} selects services or plans")
+    if config.getoption("--osb-max-instances") is not None:
+        problems.append("--osb-max-instances may turn checks into N/A")
     if getattr(option, "maxfail", 0):
         problems.append("-x/--maxfail stops before every check ran")
     for name, flag in (("lf", "--lf"), ("failedfirst", "--ff"), ("stepwise", "--sw"),

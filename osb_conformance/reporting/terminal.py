@@ -45,5 +45,9 @@ def write_summary(terminal: Any, hooks: Any) -> None:
                 f"{resource['problem']}"))
     else:
         terminal.line(f"everything the suite created was deleted ({created} resources here)")
+    fuzz = hooks.run.settings.fuzz
+    if fuzz.enabled:
+        terminal.line(f"fuzzing: {fuzz.mode}, seed {fuzz.seed} "
+                      f"(repeat with --hypothesis-seed={fuzz.seed})")
     terminal.section("OSB conformance", sep="=")
     terminal.line(verdict_line(hooks), bold=True)

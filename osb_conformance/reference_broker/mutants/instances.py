@@ -71,7 +71,7 @@ register("provision-dashboard-url-number", "PROV-003",
          "a provision answer carries a numeric dashboard_url",
          after=rewrite(lambda q, r: q.route == "provision" and r.status in (201, 202),
                        with_body(dashboard_url=42)))
-register("provision-metadata-labels-list", ("PROV-006B", "META-001"),
+register("provision-metadata-labels-list", "PROV-006B",
          "a provision answer's metadata.labels is an array",
          after=rewrite(on("provision", 201), with_body(metadata={"labels": ["a", "b"]})))
 register("provision-operation-too-long", "PROV-005A",
@@ -477,3 +477,7 @@ register("deprovision-while-provisioning-forgets-operation", "DEP-007B",
 register("deprovision-error-update-repeatable", "DEP-009B",
          "a deprovision error carries update_repeatable",
          after=rewrite(on("deprovision", 400), with_body(update_repeatable=True)))
+register("update-metadata-attributes-string", "META-001",
+         "an update answer's metadata.attributes is a string",
+         after=rewrite(lambda q, r: q.route == "update" and r.status in (200, 202),
+                       with_body(metadata={"attributes": "tier=gold"})))
