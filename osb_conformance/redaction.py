@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "[REDACTED]"
+_MIN_LITERAL = 4  # characters; shorter "secrets" would blank out ordinary words
+_FEW_LITERALS = 64  # up to this many, trying each literal beats indexing the text
 
 # Keys whose values are secret wherever they appear (headers, JSON bodies, query strings).
 _SECRET_KEY = re.compile(
@@ -41,14 +43,31 @@ class Redactor:
 
     def __init__(self, literals: Iterable[str] = ()) -> None:
         self._literals: set[str] = set()
+        # A run learns every binding's credentials: thousands of literals on big catalogs.
+        # Indexed by their first characters, free text is searched only for those it may hold.
+        self._by_prefix: dict[str, list[str]] = {}
+        self._longest_first: list[str] | None = None
         self.add_literals(literals)
 
     def add_literals(self, literals: Iterable[str]) -> None:
         """Remember secret strings (passwords, tokens, credentials seen in responses)."""
         for value in literals:
             # Very short strings would blank out ordinary words; they are not secrets worth it.
-            if isinstance(value, str) and len(value) >= 4:
+            if isinstance(value, str) and len(value) >= _MIN_LITERAL \
+                    and value not in self._literals:
                 self._literals.add(value)
+                self._by_prefix.setdefault(value[:_MIN_LITERAL], []).append(value)
+                self._longest_first = None
+
+    def _literals_to_replace(self, text: str) -> list[str]:
+        """Known literals, longest first; with many, only those whose start is in ``text``."""
+        if len(self._literals) <= _FEW_LITERALS:
+            if self._longest_first is None:
+                self._longest_first = sorted(self._literals, key=len, reverse=True)
+            return self._longest_first
+        found = {literal for i in range(len(text) - _MIN_LITERAL + 1)
+                 for literal in self._by_prefix.get(text[i:i + _MIN_LITERAL], ())}
+        return sorted(found, key=len, reverse=True)
 
     def learn_from(self, data: Any) -> None:
         """Remember every string found under a secret key, so it is removed from free text too."""
@@ -74,7 +93,7 @@ class Redactor:
 
     def redact_text(self, text: str) -> str:
         """Remove secrets from free text (messages, bodies, command lines)."""
-        for literal in sorted(self._literals, key=len, reverse=True):
+        for literal in self._literals_to_replace(text):
             text = text.replace(literal, REDACTED)
         text = _TEXT_PATTERNS[0].sub(lambda m: m.group(1) + REDACTED, text)
         text = _TEXT_PATTERNS[1].sub(lambda m: m.group(1) + " " + REDACTED, text)

@@ -2,7 +2,9 @@
 
 - one HTTP connection pool per run: the requests of a serial run share one connection;
 - the catalog is fetched once per session: scenarios that do not test the catalog itself
-  never ask for it again.
+  never ask for it again;
+- redaction does not slow down as a run learns secrets: with many known literals it only
+  tries those that can occur in the text (and must still remove every one of them).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from osb_conformance.redaction import REDACTED, Redactor
 from osb_conformance.reference_broker import RunningBroker
 from tests.suite_runner import run_suite_inprocess
 
@@ -55,3 +58,14 @@ def test_a_run_reuses_one_connection_and_fetches_the_catalog_once(
     # idle past httpx's keep-alive expiry (5 s) after the session's catalog fetch.
     assert len(connections) <= 2, f"{len(connections)} connections for {requests} requests"
     assert routes["catalog"] == 1, routes
+
+
+@pytest.mark.parametrize("known", [3, 5000], ids=["few-literals", "many-literals"])
+def test_every_known_literal_is_redacted_however_many_are_known(known: int) -> None:
+    literals = [f"secret-{n:05d}-{'x' * (n % 7)}" for n in range(known)]
+    redactor = Redactor(literals)
+    redactor.add_literals(["pass", "password-long"])  # overlapping: the longer one first
+    text = " | ".join([literals[0], literals[-1], "password-long", "passes", "innocent"])
+    redacted = redactor.redact_text(text)
+    assert literals[0] not in redacted and literals[-1] not in redacted
+    assert redacted.split(" | ")[2:] == [REDACTED, f"{REDACTED}es", "innocent"]
