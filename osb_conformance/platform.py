@@ -74,7 +74,7 @@ class Platform:
                        "instance_name": "osbc-instance"}
         else:
             context = {"platform": "cloudfoundry",
-                       "organization_guid": "1113aa0-0000-4000-8000-000000000001",
+                       "organization_guid": "1113aa00-0000-4000-8000-000000000001",
                        "organization_name": "osb-conformance",
                        "space_guid": "aaaa1234-0000-4000-8000-000000000002",
                        "space_name": "conformance", "instance_name": "osbc-instance"}
@@ -92,7 +92,7 @@ class Platform:
         body: dict[str, Any] = {
             "service_id": plan.service.id,
             "plan_id": plan.id,
-            "organization_guid": "1113aa0-0000-4000-8000-000000000001",
+            "organization_guid": "1113aa00-0000-4000-8000-000000000001",
             "space_guid": "aaaa1234-0000-4000-8000-000000000002",
             "context": self.context(),
         }
@@ -181,6 +181,16 @@ class Platform:
                                         deleting=True)
             if result.succeeded:
                 self.ledger.mark_instance_deleted(instance.id)
+        return response
+
+    def unbind_done(self, instance: Instance, binding_id: str) -> BrokerResponse:
+        """Unbind and wait for the end; return the DELETE's response."""
+        response = self.unbind(instance, binding_id)
+        if response.status == 202:
+            result = self.poll_binding(instance, binding_id, operation_of(response),
+                                       deleting=True)
+            if result.succeeded:
+                self.ledger.mark_binding_deleted(instance.id, binding_id)
         return response
 
     # -- updates ------------------------------------------------------------------------------

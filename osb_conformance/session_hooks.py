@@ -14,7 +14,7 @@ from .errors import BrokerError, CatalogUnavailable, ConformanceFailure, SuiteEr
 from .redaction import redact_text
 from .reporting.json_report import write_json_report
 from .reporting.results import ResultCollector
-from .reporting.terminal import write_summary
+from .reporting.terminal import write_summary, write_verdict
 from .requirements import load_catalogue, version_tuple
 from .transcript import format_transcript
 
@@ -192,12 +192,22 @@ class SessionHooks:
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_terminal_summary(self, terminalreporter: Any):  # type: ignore[no-untyped-def]
-        # After pytest's own summary (short test summary included): the verdict line is
-        # always the line just before pytest's final counts.
+        # After pytest's own summary (short test summary included).
         result = yield
-        if not self.is_worker and not self.config.option.collectonly:  # nothing ran
+        if self.writes_verdict:
             write_summary(terminalreporter, self)
         return result
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        # After pytest's final counts: the verdict is the very last line of the run.
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        if self.writes_verdict and terminal is not None:
+            write_verdict(terminal, self)
+
+    @property
+    def writes_verdict(self) -> bool:
+        return not self.is_worker and not self.config.option.collectonly  # else nothing ran
 
 
 def _sigterm_as_interrupt(signum: int, frame: Any) -> None:

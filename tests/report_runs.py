@@ -7,7 +7,6 @@ planted secrets) happens once per test process and is shared by every report tes
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import pytest
 
 from osb_conformance.reference_broker import ReferenceBroker, serve_in_thread
 from osb_conformance.reference_broker.mutants import MUTANTS
+from tests.suite_runner import clean_environment
 
 RUN_TIMEOUT = 300
 MUTANT = "provision-conflict-accepted"  # violates PROV-012 (a MUST): the run fails
@@ -86,7 +86,7 @@ def run_pytest(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=workdir, capture_output=True, text=True, timeout=RUN_TIMEOUT,
-        stdin=subprocess.DEVNULL, env={**os.environ},
+        stdin=subprocess.DEVNULL, env=clean_environment(),
     )
 
 

@@ -19,6 +19,7 @@ class SuiteRun:
     output: str
     report: dict[str, Any]
     files: Path
+    stdout: str = ""
 
     def findings(self, requirement: str | None = None) -> list[dict[str, Any]]:
         return [f for r in self.report.get("results", []) for f in r["findings"]
@@ -52,10 +53,17 @@ def run_suite(url: str, workdir: Path, *args: str, username: str | None = "admin
                *suite_arguments(url, report, *args, username=username, password=password)]
     completed = subprocess.run(
         command, cwd=workdir, capture_output=True, text=True, timeout=RUN_TIMEOUT,
-        env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
+        env={**clean_environment(), **(env or {})}, stdin=subprocess.DEVNULL,
     )
     data = json.loads(report.read_text()) if report.exists() else {}
-    return SuiteRun(completed.returncode, completed.stdout + completed.stderr, data, workdir)
+    return SuiteRun(completed.returncode, completed.stdout + completed.stderr, data, workdir,
+                    completed.stdout)
+
+
+def clean_environment() -> dict[str, str]:
+    """This process's environment without what pytest and xdist set for their own runs."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("PYTEST_XDIST_", "PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS"))}
 
 
 def run_suite_inprocess(pytester: Any, url: str, *args: str, username: str | None = "admin",
@@ -66,4 +74,4 @@ def run_suite_inprocess(pytester: Any, url: str, *args: str, username: str | Non
         *suite_arguments(url, report, *args, username=username, password=password))
     data = json.loads(report.read_text()) if report.exists() else {}
     output = "\n".join(result.outlines + result.errlines)
-    return SuiteRun(int(result.ret), output, data, pytester.path)
+    return SuiteRun(int(result.ret), output, data, pytester.path, "\n".join(result.outlines))

@@ -33,7 +33,7 @@ def test_compliant_broker_process_passes(tmp_path: Path) -> None:
     with broker_process() as url:
         run = run_suite(url, tmp_path, username="admin", password="secret")
     assert run.exit_code == 0, run.output
-    assert run.output.rstrip().splitlines()[-2].startswith("OSB-CONFORMANCE VERDICT: CONFORMANT")
+    assert run.stdout.rstrip().splitlines()[-1].startswith("OSB-CONFORMANCE VERDICT: CONFORMANT")
 
 
 def test_mutant_broker_process_fails_the_run(tmp_path: Path) -> None:

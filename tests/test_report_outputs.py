@@ -66,7 +66,7 @@ def test_junit_testcases_carry_requirement_ids_and_levels(run: CertifiedRun) -> 
     assert without == []
 
 
-def test_terminal_has_one_verdict_line_just_before_pytest_counts(run: CertifiedRun) -> None:
+def test_terminal_ends_with_one_verdict_line(run: CertifiedRun) -> None:
     lines = run.console.rstrip().splitlines()
     verdicts = [line for line in lines if line.startswith(VERDICT_PREFIX)]
     summary = run.report["summary"]
@@ -74,6 +74,6 @@ def test_terminal_has_one_verdict_line_just_before_pytest_counts(run: CertifiedR
         f"{VERDICT_PREFIX} NOT CONFORMANT (OSB API 2.17) pass={summary['PASS']} "
         f"fail={summary['FAIL']} warn={summary['WARN']} na={summary['N/A']} "
         f"info={summary['INFO']} error={summary['ERROR']}"]
-    assert lines[-2] == verdicts[0]
-    assert " failed" in lines[-1] and " passed" in lines[-1]
+    assert lines[-1] == verdicts[0]
+    assert " failed" in lines[-2] and " passed" in lines[-2]
     assert run.exit_code == 1

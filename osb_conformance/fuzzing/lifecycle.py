@@ -229,6 +229,8 @@ def lifecycle_machine(plan: Plan, platform: Platform, tally: Tally) -> type[Any]
         @gated
         def deprovision(self, index: int) -> None:
             model = self.pick_instance(index)
+            for binding_id in list(model.bindings):  # a platform unbinds first (DEP-008)
+                self.unbind_binding(model, binding_id)
             response = platform.deprovision(plan, model.handle.id)
             step = f"deprovision {model.name}"
             self.expect(step, response, {200, 202})
@@ -272,6 +274,9 @@ def lifecycle_machine(plan: Plan, platform: Platform, tally: Tally) -> type[Any]
         @gated
         def unbind(self, index: int) -> None:
             model, binding_id = self.pick_binding(index)
+            self.unbind_binding(model, binding_id)
+
+        def unbind_binding(self, model: ModelInstance, binding_id: str) -> None:
             label = model.bindings[binding_id][0]
             response = platform.unbind(model.handle, binding_id)
             step = f"unbind {label}"

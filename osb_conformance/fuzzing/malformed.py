@@ -118,7 +118,10 @@ def explicit_malformed(operation: str, body: dict[str, Any]) -> list[OddRequest]
 
 
 def fresh_id(request: OddRequest) -> str:
-    return request.resource_id or str(uuid.uuid4())
+    """The request's id: an odd one made unique (the suite never reuses an id), or a UUID."""
+    if request.resource_id is None:
+        return str(uuid.uuid4())
+    return f"{request.resource_id}-{uuid.uuid4()}"
 
 
 def is_ordinary_id(request: OddRequest) -> bool:

@@ -544,10 +544,15 @@ def apply_changes(instance: Instance, changes: dict[str, Any]) -> None:
         setattr(instance, name, value)
 
 
+_OPAQUE_FIELDS = ("schemas", "parameters", "credentials")
+
+
 def with_vendor_fields(value: Any) -> Any:
     """A copy with an extension field in every JSON object (spec #vendor-extension-fields)."""
     if isinstance(value, dict):
-        return {**{k: with_vendor_fields(v) for k, v in value.items()},
+        # Schemas, parameters and credentials are not OSB objects but their owners' data.
+        return {**{k: v if k in _OPAQUE_FIELDS else with_vendor_fields(v)
+                   for k, v in value.items()},
                 "x_reference_vendor": {"note": "receivers must ignore this"}}
     if isinstance(value, list):
         return [with_vendor_fields(v) for v in value]

@@ -55,7 +55,11 @@ class ResultCollector:
         failed = counts[Outcome.FAIL] or counts[Outcome.ERROR]
         if failed:
             return "NOT CONFORMANT"
-        return "INCOMPLETE (interrupted)" if self.interrupted else "CONFORMANT"
+        if self.interrupted:
+            return "INCOMPLETE (interrupted)"
+        # A run that checked nothing proves nothing (e.g. everything deselected or N/A).
+        checked = sum(counts[o] for o in (Outcome.PASS, Outcome.WARN, Outcome.INFO))
+        return "CONFORMANT" if checked else "INCOMPLETE (nothing checked)"
 
 
 def worst(outcomes: Any) -> str | None:

@@ -49,5 +49,9 @@ def write_summary(terminal: Any, hooks: Any) -> None:
     if fuzz.enabled:
         terminal.line(f"fuzzing: {fuzz.mode}, seed {fuzz.seed} "
                       f"(repeat with --hypothesis-seed={fuzz.seed})")
-    terminal.section("OSB conformance", sep="=")
-    terminal.line(verdict_line(hooks), bold=True)
+    # The verdict line itself comes last of all, after pytest's counts (write_verdict).
+
+
+def write_verdict(terminal: Any, hooks: Any) -> None:
+    """The run's last terminal line: one machine-checkable verdict."""
+    terminal.write_line(verdict_line(hooks), bold=True)

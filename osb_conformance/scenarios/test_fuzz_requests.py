@@ -80,16 +80,27 @@ def send(target: ParameterTarget, odd: OddRequest) -> tuple[BrokerResponse, tupl
     raw = {"content": odd.raw} if odd.raw is not None else {}
     if target.operation == "provision":
         instance_id, response = platform.provision(plan, body, instance_id=fresh_id(odd), **raw)
+        if accepted(response):
+            return response, (False, f"the broker accepted it: {response.describe()}")
         return response, instance_absent(platform, plan, instance_id)
     instance = target.instance
     assert instance is not None
     if target.operation == "bind":
         binding_id, response = platform.bind(instance, body, binding_id=fresh_id(odd), **raw)
+        if accepted(response):
+            return response, (False, f"the broker accepted it: {response.describe()}")
         return response, binding_absent(platform, plan, instance.id, binding_id)
     before = fetch_instance_text(platform, plan, instance.id)
     response = platform.client.update(instance.id, odd.body, True, **raw)
     after = fetch_instance_text(platform, plan, instance.id)
     return response, (before == after, f"instance before: {before}\n  after: {after}")
+
+
+def accepted(response: BrokerResponse) -> bool:
+    """A 2xx created (or is creating) the resource. A fetch cannot tell: it answers 404 while
+    an asynchronous provision or bind is in progress, and the ledger must then keep the
+    resource for cleanup (found against openbrokerapi, docs/findings.md)."""
+    return 200 <= response.status < 300
 
 
 def instance_absent(platform: Platform, plan: Plan, instance_id: str) -> tuple[bool, str]:

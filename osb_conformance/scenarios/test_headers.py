@@ -9,7 +9,7 @@ from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
 from osb_conformance.client import OSBClient
 from osb_conformance.error_checks import is_json_media_type
-from osb_conformance.platform import Platform, new_id
+from osb_conformance.platform import Platform, new_id, operation_of
 from osb_conformance.requirements import version_tuple
 from osb_conformance.settings import SUPPORTED_API_VERSIONS
 from osb_conformance.transcript import Exchange
@@ -85,9 +85,11 @@ def test_lifecycle_responses_echo_identity_and_are_json(
         if service.bindings_retrievable:
             fetched = client.fetch_binding(instance.id, binding.id, service.id, plan.id)
             binding_bodies.append(fetched.body_object())
-        client.binding_last_operation(instance.id, binding.id, service.id, plan.id)
-        platform.unbind(instance, binding.id)
-    client.instance_last_operation(instance.id, service.id, plan.id)
+        client.binding_last_operation(instance.id, binding.id, service.id, plan.id,
+                                      operation_of(binding.response))
+        platform.unbind_done(instance, binding.id)
+    client.instance_last_operation(instance.id, service.id, plan.id,
+                                   operation_of(instance.response))
     platform.deprovision_done(instance)
     client.instance_last_operation(new_id(), service.id, plan.id)  # an error answer too
     for exchange in list(client.exchanges):
