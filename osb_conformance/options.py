@@ -40,7 +40,7 @@ def add_options(parser: pytest.Parser) -> None:
                     help="upper bound in seconds on one asynchronous operation (default 60)")
     group.addoption("--osb-poll-interval", type=float, default=None,
                     help="first pause between polls when the broker sends no Retry-After "
-                         "(default 0.05 s, growing to 2 s)")
+                         "(default 0.2 s, growing to 2 s; 0.05 s for --broker-url=reference)")
     group.addoption("--osb-strict", action="store_true", default=False,
                     help="SHOULD-level findings fail the run")
     group.addoption("--osb-platform", default=None, choices=PLATFORMS,
@@ -97,7 +97,7 @@ def build_settings(config: pytest.Config, broker_url: str, **override: Any) -> S
         api_version=get("--broker-api-version", "OSB_BROKER_API_VERSION", "2.17"),
         timeout=float(get("--osb-timeout", "OSB_TIMEOUT", 10.0)),
         poll_timeout=float(get("--osb-poll-timeout", "OSB_POLL_TIMEOUT", 60.0)),
-        poll_interval=float(get("--osb-poll-interval", "OSB_POLL_INTERVAL", 0.05)),
+        poll_interval=float(get("--osb-poll-interval", "OSB_POLL_INTERVAL", 0.2)),
         strict=bool(config.getoption("--osb-strict")),
         platform=get("--osb-platform", "OSB_PLATFORM", "cloudfoundry"),
         report_json=config.getoption("--osb-report-json"),

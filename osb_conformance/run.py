@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from .tls import INSECURE_WARNING
 
 RUN_KEY = pytest.StashKey["ConformanceRun"]()
 REFERENCE = "reference"
+EMBEDDED_POLL_INTERVAL = 0.05
 
 
 @dataclass
@@ -66,15 +68,19 @@ def start_run(config: pytest.Config, broker_url: str) -> ConformanceRun:
 
 def _reference_broker(config: pytest.Config) -> tuple[str, dict[str, Any], Any]:
     """Start the reference broker here, or use the one the xdist controller started."""
+    overrides: dict[str, Any] = {}
+    if config.getoption("--osb-poll-interval") is None and "OSB_POLL_INTERVAL" not in os.environ:
+        # The embedded broker finishes an operation on the next poll: no need to wait long.
+        overrides["poll_interval"] = EMBEDDED_POLL_INTERVAL
     worker_input = getattr(config, "workerinput", None)
     if worker_input and "osb_reference_url" in worker_input:
-        return worker_input["osb_reference_url"], {
-            "username": worker_input["osb_reference_username"],
-            "password": worker_input["osb_reference_password"],
-        }, None
+        overrides.update(username=worker_input["osb_reference_username"],
+                         password=worker_input["osb_reference_password"])
+        return worker_input["osb_reference_url"], overrides, None
     username, password = "conformance", secrets.token_urlsafe(16)
     running = serve_in_thread(ReferenceBroker(username, password))
-    return running.url, {"username": username, "password": password}, running
+    overrides.update(username=username, password=password)
+    return running.url, overrides, running
 
 
 def load_catalog(client: OSBClient) -> Catalog:

@@ -59,7 +59,7 @@ class Settings:
     api_version: str = "2.17"
     timeout: float = 10.0
     poll_timeout: float = 60.0
-    poll_interval: float = 0.05  # first pause; grows x1.5 to 2 s (benchmarks/README.md)
+    poll_interval: float = 0.2  # first pause; grows x1.5 to 2 s (the embedded broker: 0.05)
     strict: bool = False
     platform: str = "cloudfoundry"
     report_json: str | None = None
