@@ -207,7 +207,10 @@ class SessionHooks:
 
     @property
     def writes_verdict(self) -> bool:
-        return not self.is_worker and not self.config.option.collectonly  # else nothing ran
+        # Nothing ran on a worker, with --collect-only, or when the catalog could not be read
+        # (that run ends with one clear error and exit code 2 instead).
+        return not self.is_worker and not self.config.option.collectonly \
+            and self.run.catalog is not None
 
 
 def _sigterm_as_interrupt(signum: int, frame: Any) -> None:

@@ -7,6 +7,7 @@ area's mutants live in their own module and register themselves here.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -74,6 +75,28 @@ def status(code: int, body: Any = None) -> Callable[[Response], Response]:
     def change(response: Response) -> Response:
         return Response(code, response.body if body is None else body, response.headers)
     return change
+
+
+def catalog_change(change: Callable[[list[dict[str, Any]]], Any]) -> After:
+    """An after-hook that changes (a copy of) the services of every catalog answer."""
+    def after(broker: Any, request: Request, response: Response) -> Response:
+        if request.route != "catalog" or response.status != 200:
+            return response
+        body = copy.deepcopy(response.body)
+        change(body["services"])
+        return Response(200, body, response.headers)
+    return after
+
+
+def deletable_while_provisioning(broker: Any, request: Request) -> Response | None:
+    """A before-hook: a DELETE during a provision that never ends removes the instance,
+    so that a mutant whose operations never finish still lets the suite clean up."""
+    instance = broker.state.instances.get(request.instance_id)
+    if request.route == "deprovision" and instance is not None and instance.operation \
+            and instance.operation.kind == "provision" and instance.operation.in_progress:
+        broker.remove_instance(instance)
+        return Response(200, {})
+    return None
 
 
 def _load_all() -> None:

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..http_types import Request, Response, error
-from . import on, register, rewrite, status
-from .foundation import _catalog_change
+from . import catalog_change, on, register, rewrite, status
 from .instances import body_of, memory, redispatch, with_body, without_body_fields
 
 
@@ -35,7 +34,7 @@ def _async_plan(broker: Any, request: Request) -> bool:
 def _with_catalog(change: Callable[[list[Any]], None],
                   serve: Callable[[Any, Request, Response], Response]) -> Callable[..., Response]:
     """A catalog change plus a behaviour change, in one after-hook."""
-    catalog = _catalog_change(change)
+    catalog = catalog_change(change)
 
     def after(broker: Any, request: Request, response: Response) -> Response:
         return serve(broker, request, catalog(broker, request, response))

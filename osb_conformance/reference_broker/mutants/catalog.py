@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from ..http_types import Request, Response
-from . import register
-
-
-def _catalog(change: Callable[[list[dict[str, Any]]], Any]):  # type: ignore[no-untyped-def]
-    """An after-hook that changes the services of every catalog answer."""
-    def after(broker: Any, request: Request, response: Response) -> Response:
-        if request.route != "catalog" or response.status != 200:
-            return response
-        body = copy.deepcopy(response.body)
-        change(body["services"])
-        return Response(200, body, response.headers)
-    return after
+from . import catalog_change, register
 
 
 def _plan(services: list[dict[str, Any]], index: int = 0) -> dict[str, Any]:
@@ -32,49 +20,49 @@ def _instance_schema(services: list[dict[str, Any]]) -> dict[str, Any]:
 
 register("catalog-plan-id-is-service-id", "CAT-005B",
          "a plan's id is its service's id",
-         after=_catalog(lambda s: _plan(s).update(id=s[0]["id"])), strict_only=True)
+         after=catalog_change(lambda s: _plan(s).update(id=s[0]["id"])), strict_only=True)
 register("catalog-id-not-guid", "CAT-006",
          "a plan id is 'sync-plan', not a GUID",
-         after=_catalog(lambda s: _plan(s).update(id="sync-plan")), strict_only=True)
+         after=catalog_change(lambda s: _plan(s).update(id="sync-plan")), strict_only=True)
 register("catalog-name-with-space", "CAT-007",
          "a plan is named 'Sync Plan' (with a space)",
-         after=_catalog(lambda s: _plan(s).update(name="Sync Plan")), strict_only=True)
+         after=catalog_change(lambda s: _plan(s).update(name="Sync Plan")), strict_only=True)
 register("catalog-tags-not-array", "CAT-012",
          "a service's tags is a string, not an array",
-         after=_catalog(lambda s: s[0].update(tags="reference")))
+         after=catalog_change(lambda s: s[0].update(tags="reference")))
 register("catalog-polling-duration-string", "CAT-012",
          "a plan's maximum_polling_duration is the string '60'",
-         after=_catalog(lambda s: _plan(s, 1).update(maximum_polling_duration="60")))
+         after=catalog_change(lambda s: _plan(s, 1).update(maximum_polling_duration="60")))
 register("catalog-unknown-permission", "CAT-013",
          "a service requires the unknown permission 'log_drain'",
-         after=_catalog(lambda s: s[0].update(requires=["log_drain"])), strict_only=True)
+         after=catalog_change(lambda s: s[0].update(requires=["log_drain"])), strict_only=True)
 register("catalog-schema-external-ref", "CAT-017",
          "a parameters schema refers to an external document",
-         after=_catalog(lambda s: _instance_schema(s)["properties"].update(
+         after=catalog_change(lambda s: _instance_schema(s)["properties"].update(
              extra={"$ref": "https://schemas.example/extra.json#"})))
 register("catalog-schema-too-large", "CAT-018",
          "a parameters schema is larger than 64 kB",
-         after=_catalog(lambda s: _instance_schema(s).update(description="x" * 70_000)))
+         after=catalog_change(lambda s: _instance_schema(s).update(description="x" * 70_000)))
 register("catalog-schemas-bad-shape", "CAT-019",
          "a plan's schemas.service_instance.update is a string",
-         after=_catalog(lambda s: _plan(s)["schemas"]["service_instance"].update(
+         after=catalog_change(lambda s: _plan(s)["schemas"]["service_instance"].update(
              update="same as create")))
 register("catalog-maintenance-not-semver", "CAT-020",
          "a plan's maintenance_info.version is '1.0'",
-         after=_catalog(lambda s: _plan(s)["maintenance_info"].update(version="1.0")))
+         after=catalog_change(lambda s: _plan(s)["maintenance_info"].update(version="1.0")))
 register("catalog-maintenance-description-empty", "CAT-021",
          "a plan's maintenance_info.description is empty",
-         after=_catalog(lambda s: _plan(s)["maintenance_info"].update(description="")),
+         after=catalog_change(lambda s: _plan(s)["maintenance_info"].update(description="")),
          strict_only=True)
 register("catalog-dashboard-client-without-secret", "CAT-022",
          "a service's dashboard_client has no secret",
-         after=_catalog(lambda s: s[0].update(dashboard_client={"id": "reference-sso"})))
+         after=catalog_change(lambda s: s[0].update(dashboard_client={"id": "reference-sso"})))
 register("catalog-ids-change", "CAT-023",
          "the second plan gets a new id on every catalog fetch",
-         after=_catalog(lambda s: _plan(s, 1).update(id=str(uuid.uuid4()))))
+         after=catalog_change(lambda s: _plan(s, 1).update(id=str(uuid.uuid4()))))
 register("catalog-description-too-long", "CAT-024",
          "a plan description is 300 characters long",
-         after=_catalog(lambda s: _plan(s).update(description="d" * 300)), strict_only=True)
+         after=catalog_change(lambda s: _plan(s).update(description="d" * 300)), strict_only=True)
 
 
 def _route_service_url(broker: Any, request: Request, response: Response) -> Response:
@@ -122,7 +110,7 @@ register("catalog-services-not-array", "CAT-002",
          after=_services_keyed_by_name)
 register("catalog-duplicate-service-id", "CAT-005A",
          "two services share an id",
-         after=_catalog(lambda s: s.append(_copy_with_new_plan_ids(s[0]))))
+         after=catalog_change(lambda s: s.append(_copy_with_new_plan_ids(s[0]))))
 register("catalog-plan-without-description", "CAT-009",
          "a plan lacks its required description",
-         after=_catalog(lambda s: _plan(s).pop("description")))
+         after=catalog_change(lambda s: _plan(s).pop("description")))

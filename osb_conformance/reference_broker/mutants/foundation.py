@@ -6,17 +6,7 @@ import copy
 from typing import Any
 
 from ..http_types import Request, Response
-from . import on, register, rewrite, status
-
-
-def _catalog_change(change):  # type: ignore[no-untyped-def]
-    def after(broker: Any, request: Request, response: Response) -> Response:
-        if request.route != "catalog" or response.status != 200:
-            return response
-        body = copy.deepcopy(response.body)
-        change(body["services"])
-        return Response(200, body, response.headers)
-    return after
+from . import catalog_change, deletable_while_provisioning, on, register, rewrite, status
 
 
 def _first_plan(services: list) -> dict:  # type: ignore[type-arg]
@@ -25,33 +15,33 @@ def _first_plan(services: list) -> dict:  # type: ignore[type-arg]
 
 register("catalog-duplicate-plan-name", "CAT-010",
          "two plans of one service share a name",
-         after=_catalog_change(lambda s: s[0]["plans"][1].update(name=s[0]["plans"][0]["name"])))
+         after=catalog_change(lambda s: s[0]["plans"][1].update(name=s[0]["plans"][0]["name"])))
 register("catalog-duplicate-plan-id", "CAT-011",
          "a plan id appears twice in the catalog",
-         after=_catalog_change(lambda s: s[0]["plans"].append(
+         after=catalog_change(lambda s: s[0]["plans"].append(
              {**s[0]["plans"][0], "name": "copy-of-" + s[0]["plans"][0]["name"]})))
 register("catalog-service-without-description", "CAT-003",
          "a service lacks its required description",
-         after=_catalog_change(lambda s: s[0].pop("description")))
+         after=catalog_change(lambda s: s[0].pop("description")))
 register("catalog-schema-without-dollar-schema", "CAT-015",
          "a plan's parameters schema has no $schema",
-         after=_catalog_change(lambda s: _first_plan(s)["schemas"]["service_instance"]["create"]
+         after=catalog_change(lambda s: _first_plan(s)["schemas"]["service_instance"]["create"]
                                .__setitem__("parameters", {"type": "object"})))
 register("catalog-invalid-schema", "CAT-016A",
          "a plan's parameters schema is not a valid JSON Schema",
-         after=_catalog_change(lambda s: _first_plan(s)["schemas"]["service_instance"]["create"]
+         after=catalog_change(lambda s: _first_plan(s)["schemas"]["service_instance"]["create"]
                                .__setitem__("parameters", {
                                    "$schema": "http://json-schema.org/draft-04/schema#",
                                    "type": "object", "properties": {"size": {"type": 7}}})))
 register("catalog-service-without-plans", "CAT-008",
          "a service offers no plan at all",
-         after=_catalog_change(lambda s: s.append(
+         after=catalog_change(lambda s: s.append(
              {"id": "5d0c2b87-0000-4000-8000-0000000000ff", "name": "no-plans",
               "description": "A service with an empty plan list.", "bindable": False,
               "plans": []})))
 register("catalog-duplicate-service-name", "CAT-004",
          "two services share a name",
-         after=_catalog_change(lambda s: s.append(
+         after=catalog_change(lambda s: s.append(
              {**copy.deepcopy(s[0]), "id": "5d0c2b87-0000-4000-8000-0000000000fe",
               "plans": []})))
 
@@ -137,18 +127,9 @@ def _never_finishes(broker: Any, request: Request, response: Response) -> Respon
     return response
 
 
-def _deletable_while_provisioning(broker: Any, request: Request) -> Response | None:
-    instance = broker.state.instances.get(request.instance_id)
-    if request.route == "deprovision" and instance is not None and instance.operation \
-            and instance.operation.kind == "provision" and instance.operation.in_progress:
-        broker.remove_instance(instance)  # the platform gave up; let it clean up
-        return Response(200, {})
-    return None
-
-
 register("async-provision-never-finishes", "PROV-002",
          "an async provision stays 'in progress' for ever (it can still be deleted)",
-         before=_deletable_while_provisioning, after=_never_finishes,
+         before=deletable_while_provisioning, after=_never_finishes,
          options=("--osb-poll-timeout=1",))
 
 

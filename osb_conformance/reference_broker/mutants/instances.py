@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..http_types import Request, Response, error
-from . import on, register, rewrite, status
-from .foundation import _deletable_while_provisioning
+from . import deletable_while_provisioning, on, register, rewrite, status
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -473,7 +472,7 @@ register("deprovision-while-provisioning-keeps-instance", "DEP-007A",
 register("deprovision-while-provisioning-forgets-operation", "DEP-007B",
          "a DELETE accepted synchronously during provisioning leaves last_operation "
          "answering 410 instead of 'failed' for the provision",
-         before=_deletable_while_provisioning, strict_only=True)
+         before=deletable_while_provisioning, strict_only=True)
 register("deprovision-error-update-repeatable", "DEP-009B",
          "a deprovision error carries update_repeatable",
          after=rewrite(on("deprovision", 400), with_body(update_repeatable=True)))

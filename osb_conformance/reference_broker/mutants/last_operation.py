@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..http_types import Request, Response, error
-from . import register
+from . import deletable_while_provisioning, register
 
 HTTP_DATE = "Wed, 21 Oct 2015 07:28:00 GMT"
 Change = Callable[[Any, Request, Response], Response]
@@ -184,16 +184,7 @@ def _never_ending_within_declared_limit(broker: Any, request: Request,
     return response
 
 
-def _deletable_while_provisioning(broker: Any, request: Request) -> Response | None:
-    instance = broker.state.instances.get(request.instance_id)
-    if request.route == "deprovision" and instance is not None and instance.operation \
-            and instance.operation.kind == "provision" and instance.operation.in_progress:
-        broker.remove_instance(instance)  # the platform gave up; let it clean up
-        return Response(200, {})
-    return None
-
-
 register("operation-outlives-polling-duration", "LOI-010C",
          "plans declare maximum_polling_duration 1 but provisioning never ends",
-         before=_deletable_while_provisioning, after=_never_ending_within_declared_limit,
+         before=deletable_while_provisioning, after=_never_ending_within_declared_limit,
          strict_only=True)
