@@ -62,6 +62,14 @@ def on(route: str, status: int | None = None) -> Callable[[Request, Response], b
     return matches
 
 
+def refused(route: str, code: str) -> Callable[[Request, Response], bool]:
+    """A predicate: the broker refused a ``route`` request with 422 and error ``code``."""
+    def matches(request: Request, response: Response) -> bool:
+        body = response.body if isinstance(response.body, dict) else {}
+        return request.route == route and response.status == 422 and body.get("error") == code
+    return matches
+
+
 def rewrite(when: Callable[[Request, Response], bool],
             change: Callable[[Response], Response]) -> After:
     """An after-hook that changes the broker's answer when ``when`` holds."""

@@ -11,8 +11,15 @@ from collections.abc import Callable
 from typing import Any
 
 from ..http_types import Request, Response, error
-from . import catalog_change, on, register, rewrite, status
-from .instances import body_of, memory, redispatch, with_body, without_body_fields
+from . import catalog_change, on, refused, register, rewrite, status
+from .instances import (
+    body_of,
+    concurrency_refusal_as_409_once,
+    memory,
+    redispatch,
+    with_body,
+    without_body_fields,
+)
 
 
 def binding_of(broker: Any, request: Request) -> Any:
@@ -140,13 +147,11 @@ register("bind-resend-in-progress-new-operation", "BND-004",
          **_binding_resend_hooks())
 register("bind-concurrent-409", "BND-009",
          "a bind refused because another binding is being created answers 409, not 422",
-         after=rewrite(lambda q, r: q.route == "bind" and r.status == 422
-                       and r.body.get("error") == "ConcurrencyError",
+         after=rewrite(refused("bind", "ConcurrencyError"),
                        status(409, {"description": "busy"})))
 register("bind-async-required-misspelt", "BND-010",
          "an async-only bind without accepts_incomplete answers 422 'AsyncRequiredError'",
-         after=rewrite(lambda q, r: q.route == "bind" and r.status == 422
-                       and r.body.get("error") == "AsyncRequired",
+         after=rewrite(refused("bind", "AsyncRequired"),
                        with_body(error="AsyncRequiredError")))
 
 
@@ -282,24 +287,13 @@ register("unbind-async-operation-number", "UNB-002",
          after=rewrite(on("unbind", 202), with_body(operation=12345)))
 register("unbind-async-required-misspelt", "UNB-006",
          "an async-only unbind without accepts_incomplete answers 422 'Asyncrequired'",
-         after=rewrite(lambda q, r: q.route == "unbind" and r.status == 422
-                       and r.body.get("error") == "AsyncRequired",
+         after=rewrite(refused("unbind", "AsyncRequired"),
                        with_body(error="Asyncrequired")))
-
-
-def _busy_unbind_409_once(broker: Any, request: Request, response: Response) -> Response:
-    body = response.body if isinstance(response.body, dict) else {}
-    if request.route == "unbind" and response.status == 422 \
-            and body.get("error") == "ConcurrencyError" \
-            and request.binding_id not in memory(broker, "refused"):
-        memory(broker, "refused").add(request.binding_id)  # once: cleanup must succeed
-        return error(409, "busy")
-    return response
 
 
 register("unbind-while-binding-409", "UNB-006",
          "an unbind refused while the binding is created answers 409, not 422",
-         after=_busy_unbind_409_once)
+         after=concurrency_refusal_as_409_once("unbind", "binding_id"))
 
 
 def _unbind_accepted_but_bound(broker: Any, request: Request) -> Response | None:

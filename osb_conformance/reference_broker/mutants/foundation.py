@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from ..http_types import Request, Response
-from . import catalog_change, deletable_while_provisioning, on, register, rewrite, status
+from . import catalog_change, deletable_while_provisioning, on, refused, register, rewrite, status
 
 
 def _first_plan(services: list) -> dict:  # type: ignore[type-arg]
@@ -104,13 +104,11 @@ register("provision-400-creates", "ERR-007",
 
 register("async-202-without-flag", "ASY-001",
          "an async-only plan answers 202 although accepts_incomplete was not true",
-         after=rewrite(lambda q, r: q.route == "provision" and r.status == 422
-                       and r.body.get("error") == "AsyncRequired",
+         after=rewrite(refused("provision", "AsyncRequired"),
                        status(202, {"operation": "never-started"})))
 register("async-required-wrong-code", "PROV-017",
          "an async-only plan answers 422 with error 'asyncRequired' (wrong case)",
-         after=rewrite(lambda q, r: q.route == "provision" and r.status == 422
-                       and r.body.get("error") == "AsyncRequired",
+         after=rewrite(refused("provision", "AsyncRequired"),
                        status(422, {"error": "asyncRequired", "description": "async only"})))
 register("async-provision-201-not-ready", "PROV-021",
          "an async provision answers 201 at once, but the instance never becomes usable",

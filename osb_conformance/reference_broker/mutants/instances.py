@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..http_types import Request, Response, error
-from . import deletable_while_provisioning, on, register, rewrite, status
+from . import After, deletable_while_provisioning, on, refused, register, rewrite, status
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -173,8 +173,7 @@ register("provision-resend-in-progress-200", "PROV-016A",
          **resend_while("provision", "provision", _answer_200))
 register("provision-maintenance-conflict-400", "PROV-018",
          "a provision with another maintenance_info.version answers 400, not 422",
-         after=rewrite(lambda q, r: q.route == "provision" and r.status == 422
-                       and r.body.get("error") == "MaintenanceInfoConflict",
+         after=rewrite(refused("provision", "MaintenanceInfoConflict"),
                        status(400, {"description": "bad maintenance_info"})))
 
 
@@ -308,8 +307,7 @@ register("update-resend-in-progress-new-operation", "UPD-004",
          **resend_while("update", "update", _new_operation))
 register("update-async-required-misspelt", "UPD-007",
          "an async-only update without accepts_incomplete answers 422 'Async-Required'",
-         after=rewrite(lambda q, r: q.route == "update" and r.status == 422
-                       and r.body.get("error") == "AsyncRequired",
+         after=rewrite(refused("update", "AsyncRequired"),
                        with_body(error="Async-Required")))
 
 
@@ -390,8 +388,7 @@ register("update-without-service-id-accepted", "UPD-005",
          "an update without service_id answers 200", before=_missing_service_id_accepted)
 register("update-maintenance-conflict-400", "UPD-008",
          "an update with another maintenance_info.version answers 400, not 422",
-         after=rewrite(lambda q, r: q.route == "update" and r.status == 422
-                       and r.body.get("error") == "MaintenanceInfoConflict",
+         after=rewrite(refused("update", "MaintenanceInfoConflict"),
                        status(400, {"description": "bad maintenance_info"})))
 register("update-unknown-instance-200", "UPD-017",
          "an update of an instance id never provisioned answers 200",
@@ -434,27 +431,30 @@ register("deprovision-without-plan-id-accepted", "DEP-003",
          before=_deprovision_without_plan_id)
 register("deprovision-async-required-misspelt", "DEP-005",
          "an async-only deprovision without accepts_incomplete answers 422 'asyncrequired'",
-         after=rewrite(lambda q, r: q.route == "deprovision" and r.status == 422
-                       and r.body.get("error") == "AsyncRequired",
+         after=rewrite(refused("deprovision", "AsyncRequired"),
                        with_body(error="asyncrequired")))
 register("deprovision-resend-in-progress-new-operation", "DEP-002",
          "a DELETE re-sent while the deprovision runs gets another operation",
          **resend_while("deprovision", "deprovision", _new_operation))
 
 
-def _busy_delete_409(broker: Any, request: Request, response: Response) -> Response:
-    body = response.body if isinstance(response.body, dict) else {}
-    if request.route == "deprovision" and response.status == 422 \
-            and body.get("error") == "ConcurrencyError" \
-            and request.instance_id not in memory(broker, "refused"):
-        memory(broker, "refused").add(request.instance_id)  # once: cleanup must succeed
-        return error(409, "busy")
-    return response
+def concurrency_refusal_as_409_once(route: str, resource_id: str) -> After:
+    """An after-hook: the first 422 ConcurrencyError for a resource becomes 409 (once, so
+    that cleanup can still delete it once the running operation ends)."""
+    is_refusal = refused(route, "ConcurrencyError")
+
+    def after(broker: Any, request: Request, response: Response) -> Response:
+        key = getattr(request, resource_id)
+        if is_refusal(request, response) and key not in memory(broker, "refused"):
+            memory(broker, "refused").add(key)
+            return error(409, "busy")
+        return response
+    return after
 
 
 register("deprovision-while-provisioning-409", "DEP-006",
          "a DELETE refused while provisioning runs answers 409, not 422 ConcurrencyError",
-         after=_busy_delete_409)
+         after=concurrency_refusal_as_409_once("deprovision", "instance_id"))
 
 
 def _delete_accepted_but_provisioned(broker: Any, request: Request) -> Response | None:
