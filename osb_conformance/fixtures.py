@@ -6,13 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from .attribution_hooks import PLATFORM_KEY, RECORDER_KEY
 from .catalog import Catalog, Plan
 from .checks import CheckRecorder
 from .client import OSBClient
 from .platform import Platform
 from .requirements import load_catalogue
 from .run import RUN_KEY, ConformanceRun
-from .session_hooks import PLATFORM_KEY, RECORDER_KEY, requirement_ids
+from .selection import requirement_ids
 from .settings import Settings
 
 
@@ -36,7 +37,7 @@ def osb_catalog(request: pytest.FixtureRequest) -> Catalog:
 def any_plan(request: pytest.FixtureRequest) -> Plan:
     """The first selected plan, for checks whose outcome does not depend on the plan
     (one run instead of one per plan keeps the suite fast)."""
-    plans = _run(request).hooks.selected_plans()
+    plans = _run(request).selected_plans()
     if not plans:
         pytest.skip("N/A: no plan is selected")
     return plans[0]

@@ -1,13 +1,12 @@
 """Scenario support: the suite acting as a platform.
 
-Builds request bodies the way Cloud Foundry or Kubernetes would, records every
-resource in the ledger before creating it, polls asynchronous operations to their
-end and cleans up after the test.
+Records every resource in the ledger before creating it, polls asynchronous operations
+to their end and cleans up after the test. The request bodies come from
+:mod:`osb_conformance.request_bodies`.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from .ledger import Ledger, Resource
 from .load_safety import ensure_instance_capacity
 from .orphan_mitigation import Mitigation, mitigate, mitigation_reason
 from .polling import PollResult, poll_binding, poll_instance, polling_limit
+from .request_bodies import RequestBodies, new_id
 from .settings import Settings
 
 
@@ -48,12 +48,7 @@ class BindingHandle:
     body: dict[str, Any]
 
 
-def new_id() -> str:
-    """A fresh, globally unique id (the suite never reuses one)."""
-    return str(uuid.uuid4())
-
-
-class Platform:
+class Platform(RequestBodies):
     """What a scenario uses to talk to the broker as a platform would."""
 
     def __init__(self, client: OSBClient, ledger: Ledger, owner: str) -> None:
@@ -63,59 +58,6 @@ class Platform:
         self.settings: Settings = client.settings
         self.leftovers: list[Resource] = []
         self.orphan_mitigations: list[Mitigation] = []
-
-    # -- request bodies ---------------------------------------------------------------------
-    def context(self, **extra: Any) -> dict[str, Any]:
-        """A context object in the chosen platform's profile."""
-        if self.settings.platform == "kubernetes":
-            context = {"platform": "kubernetes", "namespace": "osb-conformance",
-                       "namespace_uid": "a6f6b2c2-0000-4000-8000-000000000001",
-                       "clusterid": "8263feea-0000-4000-8000-000000000002",
-                       "instance_name": "osbc-instance"}
-        else:
-            context = {"platform": "cloudfoundry",
-                       "organization_guid": "1113aa00-0000-4000-8000-000000000001",
-                       "organization_name": "osb-conformance",
-                       "space_guid": "aaaa1234-0000-4000-8000-000000000002",
-                       "space_name": "conformance", "instance_name": "osbc-instance"}
-        return {**context, **self.settings.run_config.context, **extra}
-
-    def parameters_for(self, plan: Plan) -> dict[str, Any] | None:
-        """Parameters the operator configured for this plan (by id, label or name)."""
-        configured = self.settings.run_config.parameters
-        for key in (plan.id, plan.label, plan.name):
-            if key in configured:
-                return dict(configured[key])
-        return None
-
-    def provision_body(self, plan: Plan, **overrides: Any) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "service_id": plan.service.id,
-            "plan_id": plan.id,
-            "organization_guid": "1113aa00-0000-4000-8000-000000000001",
-            "space_guid": "aaaa1234-0000-4000-8000-000000000002",
-            "context": self.context(),
-        }
-        parameters = self.parameters_for(plan)
-        if parameters is not None:
-            body["parameters"] = parameters
-        body.update(overrides)
-        return body
-
-    def bind_body(self, plan: Plan, **overrides: Any) -> dict[str, Any]:
-        bind_resource: dict[str, Any] = {"app_guid": new_id()}
-        if "route_forwarding" in plan.service.requires:
-            # A route service binds to an application's address (spec #route-services).
-            bind_resource["route"] = "https://osbc-app.example.test"
-        bind_resource.update(self.settings.run_config.bind_resource)
-        body: dict[str, Any] = {
-            "service_id": plan.service.id,
-            "plan_id": plan.id,
-            "bind_resource": bind_resource,
-            "context": self.context(),
-        }
-        body.update(overrides)
-        return body
 
     # -- instances --------------------------------------------------------------------------
     def provision(

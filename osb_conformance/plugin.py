@@ -15,11 +15,16 @@ import pytest
 # Everything the run uses is imported here, at plugin load, once: a lazy import inside a
 # hook would be re-imported by nested in-process runs (pytester) and split the state keys.
 from . import fixtures
+from .attribution_hooks import AttributionHooks
+from .cleanup_hooks import CleanupHooks
+from .collection_hooks import CollectionHooks
 from .options import add_options
 from .reliability_hooks import ReliabilityHooks
 from .reporting.certification import Certification
+from .reporting.hooks import ReportHooks
 from .reporting.html import HtmlReport, html_report_active
 from .run import RUN_KEY, ConformanceRun, start_run
+from .signals import SignalHooks
 
 MARKER = "requirement(*ids): the OSB requirement IDs a conformance check verifies"
 
@@ -44,11 +49,17 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     run = start_run(config, broker_url)
     config.stash[RUN_KEY] = run
-    config.pluginmanager.register(run.hooks, "osb-conformance-run")
-    config.pluginmanager.register(ReliabilityHooks(run, config), "osb-conformance-reliability")
-    config.pluginmanager.register(fixtures, "osb-conformance-fixtures")
+    run.cleanup = CleanupHooks(run, config)
+    for name, hooks in (("collection", CollectionHooks(run)),
+                        ("attribution", AttributionHooks(run)),
+                        ("signals", SignalHooks(config)),
+                        ("cleanup", run.cleanup),
+                        ("reports", ReportHooks(run, config)),
+                        ("reliability", ReliabilityHooks(run, config)),
+                        ("fixtures", fixtures)):
+        config.pluginmanager.register(hooks, f"osb-conformance-{name}")
     if html_report_active(config):  # pytest-html's hooks exist only with its plugin
-        config.pluginmanager.register(HtmlReport(run.hooks), "osb-conformance-html")
+        config.pluginmanager.register(HtmlReport(run), "osb-conformance-html")
     config.args = [str(Path(__file__).parent / "scenarios")]
 
 

@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 
-from .catalog import Catalog
+from .catalog import Catalog, Plan
 from .client import OSBClient
 from .errors import BrokerError, CatalogUnavailable
 from .ledger import Ledger
 from .options import build_settings
 from .redaction import REDACTOR
 from .reference_broker import ReferenceBroker, serve_in_thread
-from .session_hooks import SessionHooks
+from .reporting.results import ResultCollector
+from .selection import selected_plans
 from .settings import Settings
 from .tls import INSECURE_WARNING
 
@@ -34,7 +35,10 @@ class ConformanceRun:
     catalog: Catalog | None = None
     catalog_digest: str | None = None
     embedded: Any = None  # the reference broker this process started, if any
-    hooks: Any = None
+    config: Any = None  # the pytest config of this process
+    results: ResultCollector = field(default_factory=ResultCollector)
+    leftovers: list[dict[str, Any]] = field(default_factory=list)  # what cleanup could not delete
+    cleanup: Any = None  # the CleanupHooks that delete what the run created
 
     def fetch_catalog(self) -> Catalog:
         """Fetch the catalog once per run; stop the run with one clear error if it fails."""
@@ -43,6 +47,10 @@ class ConformanceRun:
             self.catalog_digest = digest(self.client.exchanges[-1].response_body or "")
             self.client.take_exchanges()
         return self.catalog
+
+    def selected_plans(self) -> list[Plan]:
+        """The catalog's plans this run tests (``--osb-services``, ``--osb-plans``, config)."""
+        return selected_plans(self.fetch_catalog(), self.settings.run_config)
 
     def close(self) -> None:
         self.client.close()
@@ -61,9 +69,8 @@ def start_run(config: pytest.Config, broker_url: str) -> ConformanceRun:
     if settings.verify is False:  # shown in this run's warnings summary, even with -q
         config.issue_config_time_warning(UserWarning(INSECURE_WARNING), stacklevel=2)
     REDACTOR.add_literals(settings.secrets)
-    run = ConformanceRun(settings=settings, client=OSBClient(settings), embedded=embedded)
-    run.hooks = SessionHooks(run, config)
-    return run
+    return ConformanceRun(settings=settings, client=OSBClient(settings), embedded=embedded,
+                          config=config)
 
 
 def _reference_broker(config: pytest.Config) -> tuple[str, dict[str, Any], Any]:

@@ -41,10 +41,10 @@ def html_report_active(config: pytest.Config) -> bool:
 
 
 class HtmlReport:
-    """Registered as a plugin next to the run's SessionHooks when ``--html`` is given."""
+    """Registered as a plugin next to the run's other hooks when ``--html`` is given."""
 
-    def __init__(self, hooks: Any) -> None:
-        self.hooks = hooks
+    def __init__(self, run: Any) -> None:
+        self.run = run
 
     # -- per test: the details pytest-html shows under a row (built where the test ran) --------
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -57,7 +57,7 @@ class HtmlReport:
         phases = item.stash.setdefault(PHASES_KEY, [])
         phases.append((call.when, osb))
         if call.when == "teardown":
-            details = details_html(phases, self.hooks.run.settings.api_version)
+            details = details_html(phases, self.run.settings.api_version)
             report.extras = [*getattr(report, "extras", []), _html_extra(details)]
 
     # -- the page --------------------------------------------------------------------------
@@ -74,7 +74,7 @@ class HtmlReport:
         outcome = result["outcome"] if result else osb.get("outcome", "")
         cells[1:1] = row_cells(osb.get("requirements", []), str(outcome),
                                osb.get("service"), osb.get("plan"),
-                               self.hooks.run.settings.api_version)
+                               self.run.settings.api_version)
 
     def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
         # The log pytest-html shows (failure text, captured output): nothing secret in it.
@@ -82,23 +82,23 @@ class HtmlReport:
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str],
                                     postfix: list[str], session: pytest.Session) -> None:
-        self.hooks.clean_up_once()  # leftovers belong in the report
-        prefix.extend(summary_sections(self.hooks))
+        self.run.cleanup.clean_up_once()  # leftovers belong in the report
+        prefix.extend(summary_sections(self.run))
 
     def _result(self, nodeid: str) -> dict[str, Any] | None:
-        return next((r for r in self.hooks.results.results if r["nodeid"] == nodeid), None)
+        return next((r for r in self.run.results.results if r["nodeid"] == nodeid), None)
 
 
 # -- summary ----------------------------------------------------------------------------------
-def summary_sections(hooks: Any) -> list[str]:
+def summary_sections(run: Any) -> list[str]:
     """Style, verdict banner, features, matrix and run information, in this order."""
-    info = run_info(hooks)
-    results = hooks.results.results
+    info = run_info(run)
+    results = run.results.results
     return [
         f"<style>{_stylesheet()}</style>",
-        verdict_banner(hooks.results.verdict(), hooks.run.settings.api_version,
-                       hooks.results.counts(), verdict_line(hooks)),
-        leftovers_section(redact(hooks.leftovers)),
+        verdict_banner(run.results.verdict(), run.settings.api_version,
+                       run.results.counts(), verdict_line(run)),
+        leftovers_section(redact(run.leftovers)),
         matrix_table(requirement_outcomes(results)),
         features_section(info["features"]),
         run_info_table(info),

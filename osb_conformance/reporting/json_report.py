@@ -14,11 +14,11 @@ from .run_info import run_info
 REPORT_FORMAT = 1
 
 
-def build_report(hooks: Any, session: Any = None) -> dict[str, Any]:
+def build_report(run: Any, session: Any = None) -> dict[str, Any]:
     """The whole report as JSON-ready data; every string has been through redaction."""
     catalogue = load_catalogue()
     results = []
-    for result in sorted(hooks.results.results, key=lambda r: r["nodeid"]):
+    for result in sorted(run.results.results, key=lambda r: r["nodeid"]):
         ids = result["requirements"]
         results.append({
             "nodeid": result["nodeid"],
@@ -34,13 +34,13 @@ def build_report(hooks: Any, session: Any = None) -> dict[str, Any]:
         })
     return {
         "format": REPORT_FORMAT,
-        "run": run_info(hooks),
-        "summary": hooks.results.counts(),
-        "verdict": hooks.results.verdict(),
-        "requirements": requirements_section(hooks.results.results,
-                                             hooks.run.settings.api_version),
+        "run": run_info(run),
+        "summary": run.results.counts(),
+        "verdict": run.results.verdict(),
+        "requirements": requirements_section(run.results.results,
+                                             run.settings.api_version),
         "results": results,
-        "leftovers": redact(hooks.leftovers),
+        "leftovers": redact(run.leftovers),
     }
 
 
@@ -54,8 +54,8 @@ def requirements_section(results: list[dict[str, Any]], api_version: str) -> dic
     }
 
 
-def write_json_report(path: str, hooks: Any, session: Any = None) -> None:
+def write_json_report(path: str, run: Any, session: Any = None) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(build_report(hooks, session), indent=2, ensure_ascii=False),
+    target.write_text(json.dumps(build_report(run, session), indent=2, ensure_ascii=False),
                       encoding="utf-8")

@@ -16,21 +16,21 @@ LIBRARIES = ("pytest", "httpx", "hypothesis", "hypothesis-jsonschema", "jsonsche
              "pytest-html", "pytest-xdist")
 
 
-def run_info(hooks: Any) -> dict[str, Any]:
+def run_info(run: Any) -> dict[str, Any]:
     """The run information both the JSON and the HTML report show."""
-    settings = hooks.run.settings
+    settings = run.settings
     return {
         "suite_version": __version__,
         "spec_version": settings.api_version,
         "broker_url": url_without_credentials(settings.broker_url),
-        "catalog_digest": hooks.run.catalog_digest,
-        "features": detected_features(hooks.run.catalog),
+        "catalog_digest": run.catalog_digest,
+        "features": detected_features(run.catalog),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "platform_profile": settings.platform,
         "strict": settings.strict,
         "libraries": {name: _version(name) for name in LIBRARIES},
-        "command_line": redact_command_line(_command_line(hooks.config)),
+        "command_line": redact_command_line(_command_line(run.config)),
     }
 
 

@@ -9,18 +9,18 @@ from ..redaction import redact_text
 VERDICT_PREFIX = "OSB-CONFORMANCE VERDICT:"
 
 
-def verdict_line(hooks: Any) -> str:
-    counts = hooks.results.counts()
-    version = hooks.run.settings.api_version
+def verdict_line(run: Any) -> str:
+    counts = run.results.counts()
+    version = run.settings.api_version
     return (
-        f"{VERDICT_PREFIX} {hooks.results.verdict()} (OSB API {version}) "
+        f"{VERDICT_PREFIX} {run.results.verdict()} (OSB API {version}) "
         f"pass={counts['PASS']} fail={counts['FAIL']} warn={counts['WARN']} "
         f"na={counts['N/A']} info={counts['INFO']} error={counts['ERROR']}"
     )
 
 
-def write_summary(terminal: Any, hooks: Any) -> None:
-    warnings = hooks.results.warnings()
+def write_summary(terminal: Any, run: Any) -> None:
+    warnings = run.results.warnings()
     if warnings:
         terminal.section("OSB SHOULD-level warnings", sep="-", yellow=True)
         for finding in warnings:
@@ -28,11 +28,11 @@ def write_summary(terminal: Any, hooks: Any) -> None:
                 f"WARN {finding['requirement']} ({finding['level']}) {finding['nodeid']}: "
                 f"{finding['expectation']} expected {finding['expected']}, "
                 f"observed {finding['observed']}"))
-    leftovers = hooks.leftovers
-    kept = hooks.run.settings.keep_resources
+    leftovers = run.leftovers
+    kept = run.settings.keep_resources
     title = "OSB cleanup SKIPPED (--osb-keep-resources)" if kept else "OSB cleanup"
     terminal.section(title, sep="-", red=bool(leftovers), green=not leftovers)
-    created = hooks.run.ledger.created_count()
+    created = run.ledger.created_count()
     if leftovers:
         terminal.line(f"{len(leftovers)} resource(s) KEPT on the broker on purpose: delete them "
                       f"yourself:" if kept else
@@ -45,13 +45,13 @@ def write_summary(terminal: Any, hooks: Any) -> None:
                 f"{resource['problem']}"))
     else:
         terminal.line(f"everything the suite created was deleted ({created} resources here)")
-    fuzz = hooks.run.settings.fuzz
+    fuzz = run.settings.fuzz
     if fuzz.enabled:
         terminal.line(f"fuzzing: {fuzz.mode}, seed {fuzz.seed} "
                       f"(repeat with --hypothesis-seed={fuzz.seed})")
     # The verdict line itself comes last of all, after pytest's counts (write_verdict).
 
 
-def write_verdict(terminal: Any, hooks: Any) -> None:
+def write_verdict(terminal: Any, run: Any) -> None:
     """The run's last terminal line: one machine-checkable verdict."""
-    terminal.write_line(verdict_line(hooks), bold=True)
+    terminal.write_line(verdict_line(run), bold=True)

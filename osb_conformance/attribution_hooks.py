@@ -1,0 +1,102 @@
+"""Outcome attribution: each test report carries its findings, transcript and OSB outcome,
+and failures read as expected/observed plus the redacted transcript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .catalog import Plan
+from .checks import CheckRecorder, Outcome, overall_outcome
+from .errors import BrokerError, ConformanceFailure
+from .redaction import redact_text
+from .requirements import load_catalogue
+from .selection import requirement_ids
+from .transcript import format_transcript
+
+RECORDER_KEY = pytest.StashKey[CheckRecorder]()
+PLATFORM_KEY = pytest.StashKey[Any]()
+
+
+class AttributionHooks:
+    """Registered as a plugin object for the duration of a conformance run."""
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.run.client.take_exchanges()  # the transcript starts with the test
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        recorder = item.stash.get(RECORDER_KEY, None)
+        findings = [f.to_dict() for f in recorder.findings] if recorder else []
+        if recorder and call.when == "call":
+            recorder.findings = []  # each finding goes into exactly one report
+        elif call.when != "call":
+            findings = []
+        exchanges = [e.redacted() for e in self.run.client.take_exchanges()]
+        errored = _is_error(call)
+        _rewrite_longrepr(report, call, exchanges)
+        report.sections = [(name, redact_text(text)) for name, text in report.sections]
+        plan = item.callspec.params.get("plan") if hasattr(item, "callspec") else None
+        ids = sorted(requirement_ids(item))
+        report.osb = {
+            "requirements": ids,
+            "findings": findings,
+            "transcript": exchanges,
+            "service": plan.service.name if isinstance(plan, Plan) else None,
+            "plan": plan.name if isinstance(plan, Plan) else None,
+            "outcome": str(overall_outcome(findings, report.outcome, errored)),
+            "skip_reason": _skip_reason(report),
+        }
+        if call.when == "call" or (call.when == "setup" and report.outcome != "passed"):
+            levels = sorted({load_catalogue()[i].level for i in ids})
+            properties = [("requirements", " ".join(ids)), ("levels", " ".join(levels)),
+                          ("outcome", report.osb["outcome"])]
+            report.user_properties += properties
+            # junitxml writes the properties of the teardown report, made from the item's.
+            item.user_properties += properties
+
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):  # type: ignore[no-untyped-def]
+        osb = getattr(report, "osb", None)
+        if report.when == "call" and osb and osb["outcome"] == Outcome.WARN:
+            return "warned", "W", ("WARN", {"yellow": True})
+        return None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.run.results.add(report)
+
+
+def _is_error(call: pytest.CallInfo[None]) -> bool:
+    """An exception that is neither the broker's fault nor a skip: a defect of the suite."""
+    if call.excinfo is None:
+        return False
+    return not call.excinfo.errisinstance(
+        (ConformanceFailure, BrokerError, pytest.skip.Exception, KeyboardInterrupt))
+
+
+def _rewrite_longrepr(
+    report: pytest.TestReport, call: pytest.CallInfo[None], exchanges: list[dict[str, Any]]
+) -> None:
+    """Failures read as expected/observed plus transcript; nothing secret survives."""
+    if report.outcome != "failed" or call.excinfo is None:
+        return
+    if call.excinfo.errisinstance((ConformanceFailure, BrokerError)):
+        kind = "" if call.excinfo.errisinstance(ConformanceFailure) else "broker error: "
+        text = kind + str(call.excinfo.value)
+        if exchanges:
+            text += "\n\nTranscript:\n" + format_transcript(exchanges)
+        report.longrepr = redact_text(text)
+    else:
+        report.longrepr = redact_text(str(report.longrepr))
+
+
+def _skip_reason(report: pytest.TestReport) -> str | None:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2])
+    return None
