@@ -17,6 +17,7 @@ from .transcript import format_transcript
 
 RECORDER_KEY = pytest.StashKey[CheckRecorder]()
 PLATFORM_KEY = pytest.StashKey[Any]()
+CALL_OUTCOME_KEY = pytest.StashKey[str]()  # the OSB outcome of the test's call phase
 
 
 class AttributionHooks:
@@ -54,6 +55,8 @@ class AttributionHooks:
             "outcome": str(overall_outcome(findings, report.outcome, errored)),
             "skip_reason": _skip_reason(report),
         }
+        if call.when == "call":
+            item.stash[CALL_OUTCOME_KEY] = report.osb["outcome"]
         if call.when == "call" or (call.when == "setup" and report.outcome != "passed"):
             levels = sorted({load_catalogue()[i].level for i in ids})
             properties = [("requirements", " ".join(ids)), ("levels", " ".join(levels)),

@@ -8,6 +8,8 @@ with 422 until the operation ends), brokers that answer garbage or nothing.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -20,21 +22,44 @@ ATTEMPTS = 3  # a delete refused for concurrency, a 5xx or a reset is retried
 KEPT = "kept on purpose (--osb-keep-resources)"
 INTERRUPTED = "cleanup interrupted (Ctrl-C during cleanup)"
 TRANSIENT_PAUSE = 0.2  # seconds before polling again after a 5xx or a reset
+# Instances deleted at once: a run's end deletes what it holds within about one polling
+# bound, and a broker is never sent more deletes at a time than a run's tests send it.
+PARALLEL_DELETES = 8
 
 
-def clean_up(client: OSBClient, ledger: Ledger, owner: str | None = None) -> list[Resource]:
+def clean_up(
+    client: OSBClient, ledger: Ledger, owner: str | None = None,
+    defer: Callable[[Resource], bool] | None = None,
+) -> list[Resource]:
     """Delete the live resources (of ``owner``, or all); return those that could not be.
 
-    Under ``--osb-keep-resources`` nothing is deleted and everything live is returned.
+    Different instances are deleted concurrently; an instance's bindings go first, one at
+    a time (a broker may refuse concurrent operations on one instance). Resources that
+    ``defer`` picks are left for later (and returned). Under ``--osb-keep-resources``
+    nothing is deleted and everything live is returned.
     """
     live = ledger.live(owner)
     if client.settings.keep_resources:
         for resource in live:
             resource.problem = KEPT
         return live
-    bindings = [r for r in live if r.kind == "binding"]
-    instances = [r for r in live if r.kind == "instance"]
-    for resource in bindings + instances:
+    by_instance: dict[str, list[Resource]] = {}
+    for resource in live:
+        if defer is None or not defer(resource):
+            by_instance.setdefault(resource.instance_id, []).append(resource)
+    groups = [sorted(group, key=lambda r: r.kind != "binding") for group in by_instance.values()]
+    if len(groups) <= 1:
+        for group in groups:
+            _delete_group(client, ledger, group)
+    else:
+        with ThreadPoolExecutor(min(PARALLEL_DELETES, len(groups))) as pool:
+            list(pool.map(lambda group: _delete_group(client, ledger, group), groups))
+    return ledger.live(owner)
+
+
+def _delete_group(client: OSBClient, ledger: Ledger, resources: list[Resource]) -> None:
+    """One instance's resources: its bindings first, then the instance."""
+    for resource in resources:
         if resource.deleted:  # deleting an instance may have taken its bindings along
             continue
         gone, problem = _delete(client, resource)
@@ -42,7 +67,6 @@ def clean_up(client: OSBClient, ledger: Ledger, owner: str | None = None) -> lis
             _mark(ledger, resource)
         else:
             resource.problem = problem
-    return ledger.live(owner)
 
 
 def clean_up_interruptible(

@@ -1,5 +1,5 @@
 """Deleting what the run created when it ends (also after Ctrl-C), and gathering what
-xdist workers could not delete on the controller."""
+xdist workers could not delete (and their request counts) on the controller."""
 
 from __future__ import annotations
 
@@ -22,7 +22,11 @@ class CleanupHooks:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.clean_up_once()
         if hasattr(self.config, "workerinput"):
-            self.config.workeroutput["osb_leftovers"] = self.run.leftovers  # type: ignore[attr-defined]
+            # Handed to the controller: what could not be deleted, and (cleanup included)
+            # what the worker's requests cost (reporting/cost.py adds them up).
+            output = self.config.workeroutput  # type: ignore[attr-defined]
+            output["osb_leftovers"] = self.run.leftovers
+            output["osb_stats"] = self.run.client.stats.to_dict()
 
     def clean_up_once(self) -> None:
         """Delete what the run created; reports ask first (they show the leftovers)."""

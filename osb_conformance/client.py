@@ -24,6 +24,7 @@ import httpx
 
 from .errors import BrokerResponseError, BrokerTimeout, BrokerTransportError
 from .redaction import REDACTOR, redact_text
+from .run_stats import RunStats
 from .settings import Settings
 from .tls import ssl_context
 from .transcript import Exchange
@@ -112,6 +113,7 @@ class OSBClient:
         self._test_deadline: float | None = None
         # Requests in a row that timed out: a broker that stopped answering ends the run.
         self.unanswered_in_a_row = 0
+        self.stats = RunStats()  # what the run cost the broker (see run_stats.py)
 
     def start_test_clock(self, seconds: float) -> None:
         """From now on, the current test may send requests for ``seconds`` more."""
@@ -284,6 +286,7 @@ class OSBClient:
             status, response_headers, raw = self._stream(
                 method, url, headers, body, started, timeout)
         except httpx.TimeoutException as exc:
+            self.stats.count_exchange(method, url, None, time.monotonic() - started, body)
             self.unanswered_in_a_row += 1
             exchange.duration_ms = (time.monotonic() - started) * 1000
             exchange.error = f"timed out ({type(exc).__name__}, limit {timeout:g}s)"
@@ -295,6 +298,7 @@ class OSBClient:
                 f"{bound} ({type(exc).__name__})", exchange,
             ) from None
         except (httpx.HTTPError, OSError) as exc:
+            self.stats.count_exchange(method, url, None, time.monotonic() - started, body)
             exchange.duration_ms = (time.monotonic() - started) * 1000
             exchange.error = f"{type(exc).__name__}: {exc}"
             raise BrokerTransportError(
@@ -302,6 +306,7 @@ class OSBClient:
                 exchange,
             ) from None
         self.unanswered_in_a_row = 0
+        self.stats.count_exchange(method, url, status, time.monotonic() - started, body)
         exchange.duration_ms = (time.monotonic() - started) * 1000
         exchange.status = status
         exchange.response_headers = dict(response_headers)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from .concurrency import schedule_long_tests_first
 from .errors import CatalogUnavailable, SuiteError
 from .redaction import redact_text
 from .requirements import load_catalogue, version_tuple
@@ -33,6 +34,7 @@ class CollectionHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:  # xdist controller only
         node.workerinput["osb_fuzz_seed"] = self.run.settings.fuzz.seed  # one seed per run
+        node.workerinput["osb_run_folder"] = str(self.run.folder)
         embedded = self.run.embedded
         if embedded is not None:
             node.workerinput["osb_reference_url"] = embedded.url
@@ -75,6 +77,7 @@ class CollectionHooks:
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = selected
+        schedule_long_tests_first(items)
 
 
 __all__ = ["CATALOG_EXIT_CODE", "CollectionHooks", "selected_plans"]

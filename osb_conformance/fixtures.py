@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from .attribution_hooks import PLATFORM_KEY, RECORDER_KEY
+from .attribution_hooks import CALL_OUTCOME_KEY, PLATFORM_KEY, RECORDER_KEY
 from .catalog import Catalog, Plan
-from .checks import CheckRecorder
+from .checks import CheckRecorder, Outcome
 from .client import OSBClient
 from .platform import Platform
 from .requirements import load_catalogue
@@ -65,7 +65,9 @@ def check(request: pytest.FixtureRequest) -> CheckRecorder:
 def platform(request: pytest.FixtureRequest) -> Iterator[Platform]:
     """The suite acting as a platform; deletes what the test created when it ends."""
     run = _run(request)
-    acting = Platform(run.client, run.ledger, request.node.nodeid)
+    acting = Platform(run.client, run.ledger, request.node.nodeid, run.shared, run.stalled,
+                      run.in_flight)
     request.node.stash[PLATFORM_KEY] = acting
     yield acting
-    acting.clean_up()
+    outcome = request.node.stash.get(CALL_OUTCOME_KEY, Outcome.ERROR)
+    acting.clean_up(test_failed=outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WARN))

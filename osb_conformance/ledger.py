@@ -52,6 +52,15 @@ class Ledger:
         with self._lock:
             return len(self._resources)
 
+    def hand_over(self, instance_id: str, owner: str) -> None:
+        """Make ``owner`` responsible for deleting the instance (its bindings stay with
+        the tests that created them)."""
+        with self._lock:
+            for resource in self._resources:
+                if resource.instance_id == instance_id and resource.kind == "instance" \
+                        and not resource.deleted:
+                    resource.owner = owner
+
     def mark_instance_deleted(self, instance_id: str) -> None:
         """An instance is gone, and with it every binding it had."""
         with self._lock:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from .concurrency import add_concurrency_option
 from .fuzzing.budget import FUZZ_MODES, make_budget
 from .load_safety import instance_share
 from .settings import PLATFORMS, SUPPORTED_API_VERSIONS, RunConfig, Settings, option_or_env
@@ -78,6 +79,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--osb-fuzz", default=None, choices=FUZZ_MODES,
                     help="property-based fuzzing budget: off, quick (default) or thorough; "
                          "--hypothesis-seed=N repeats a run [env OSB_FUZZ]")
+    add_concurrency_option(group)
     group.addoption("--osb-fuzz-examples", type=int, default=None, metavar="N",
                     help="generated examples per fuzz property (overrides --osb-fuzz's count)")
 

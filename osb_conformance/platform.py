@@ -13,13 +13,16 @@ from typing import Any
 from .catalog import Plan
 from .cleanup import clean_up
 from .client import BrokerResponse, OSBClient
-from .errors import BrokerError, BrokerTransportError
+from .errors import BrokerError, BrokerTransportError, SuiteError
+from .in_flight import InFlight
 from .ledger import Ledger, Resource
 from .load_safety import ensure_instance_capacity
 from .orphan_mitigation import Mitigation, mitigate, mitigation_reason
 from .polling import PollResult, poll_binding, poll_instance, polling_limit
 from .request_bodies import RequestBodies, new_id
 from .settings import Settings
+from .shared_instances import SharedInstances
+from .stalled_plans import PlanStalled, StalledPlans
 
 
 class PreconditionFailed(BrokerError):
@@ -35,6 +38,7 @@ class Instance:
     asynchronous: bool
     response: BrokerResponse
     body: dict[str, Any]
+    shared: bool = False  # borrowed from the run's shared instances: never change it
 
 
 @dataclass
@@ -51,13 +55,23 @@ class BindingHandle:
 class Platform(RequestBodies):
     """What a scenario uses to talk to the broker as a platform would."""
 
-    def __init__(self, client: OSBClient, ledger: Ledger, owner: str) -> None:
+    def __init__(
+        self, client: OSBClient, ledger: Ledger, owner: str,
+        shared: SharedInstances | None = None, stalled: StalledPlans | None = None,
+        in_flight: InFlight | None = None,
+    ) -> None:
         self.client = client
         self.ledger = ledger
         self.owner = owner
         self.settings: Settings = client.settings
         self.leftovers: list[Resource] = []
         self.orphan_mitigations: list[Mitigation] = []
+        self.shared = shared or SharedInstances()
+        self.stalled = stalled or StalledPlans(None)
+        self.borrowed: set[str] = set()  # ids of the shared instances this test used
+        self.in_flight = in_flight or InFlight(None, client.stats.count_pause)
+        # The kind of the latest accepted operation per resource, to say what is polled.
+        self._running: dict[tuple[str, str | None], str] = {}
 
     # -- instances --------------------------------------------------------------------------
     def provision(
@@ -74,6 +88,7 @@ class Platform(RequestBodies):
         except BrokerTransportError:
             self._mitigate_after(plan, "provision", None, instance_id, timed_out=True)
             raise
+        self._note_running("provision", response, instance_id)
         self._mitigate_after(plan, "provision", response, instance_id)
         return instance_id, response
 
@@ -97,18 +112,30 @@ class Platform(RequestBodies):
                 f"({_poll_summary(result)})", result.last.exchange if result.last else None)
         return Instance(instance_id, plan, True, response, body)
 
+    def ready_instance(self, plan: Plan) -> Instance:
+        """A ready instance of the plan that other checks share (see shared_instances.py):
+        for checks that only need one to exist. Never update or delete it."""
+        instance = self.shared.borrow(self, plan)
+        self.borrowed.add(instance.id)
+        return instance
+
     def poll_instance(
         self, plan: Plan, instance_id: str, operation: str | None, deleting: bool = False,
         plan_id: str | None = None,
     ) -> PollResult:
-        return poll_instance(
-            self.client, instance_id, plan.service.id, plan_id or plan.id, operation,
-            limit=self.polling_limit(plan), deleting=deleting,
-        )
+        self._refuse_if_stalled(plan)
+        with self.in_flight.waiting(self._describe(plan, instance_id, None, deleting)) as sleep:
+            result = poll_instance(
+                self.client, instance_id, plan.service.id, plan_id or plan.id, operation,
+                limit=self.polling_limit(plan), deleting=deleting, sleep=sleep,
+            )
+        self._note_if_stalled(plan, result, f"an operation on instance {instance_id}")
+        return result
 
     def deprovision(
         self, plan: Plan, instance_id: str, accepts_incomplete: bool | None = True, **kw: Any
     ) -> BrokerResponse:
+        self._refuse_shared(instance_id, "deprovision")
         response = self.client.deprovision(instance_id, plan.service.id, plan.id,
                                            accepts_incomplete, **kw)
         if response.status in (200, 410):
@@ -139,7 +166,10 @@ class Platform(RequestBodies):
     def update(
         self, instance: Instance, body: Any, accepts_incomplete: bool | None = True, **kw: Any
     ) -> BrokerResponse:
-        return self.client.update(instance.id, body, accepts_incomplete, **kw)
+        self._refuse_shared(instance.id, "update")
+        response = self.client.update(instance.id, body, accepts_incomplete, **kw)
+        self._note_running("update", response, instance.id)
+        return response
 
     def follow_plan(self, instance: Instance, plan: Plan) -> Instance:
         """After a plan change: cleanup (and later requests) name the instance's new plan."""
@@ -163,6 +193,7 @@ class Platform(RequestBodies):
         except BrokerTransportError:
             self._mitigate_after(instance.plan, "bind", None, target, binding_id, timed_out=True)
             raise
+        self._note_running("bind", response, target, binding_id)
         self._mitigate_after(instance.plan, "bind", response, target, binding_id)
         return binding_id, response
 
@@ -189,10 +220,15 @@ class Platform(RequestBodies):
         self, instance: Instance, binding_id: str, operation: str | None, deleting: bool = False
     ) -> PollResult:
         plan = instance.plan
-        return poll_binding(
-            self.client, instance.id, binding_id, plan.service.id, plan.id, operation,
-            limit=self.polling_limit(plan), deleting=deleting,
-        )
+        self._refuse_if_stalled(plan)
+        description = self._describe(plan, instance.id, binding_id, deleting)
+        with self.in_flight.waiting(description) as sleep:
+            result = poll_binding(
+                self.client, instance.id, binding_id, plan.service.id, plan.id, operation,
+                limit=self.polling_limit(plan), deleting=deleting, sleep=sleep,
+            )
+        self._note_if_stalled(plan, result, f"an operation on binding {binding_id}")
+        return result
 
     def unbind(
         self, instance: Instance, binding_id: str, accepts_incomplete: bool | None = True,
@@ -214,10 +250,40 @@ class Platform(RequestBodies):
         the broker said it was deleted, so that cleanup deletes it if it does exist."""
         self._record(plan, instance_id, binding_id)
 
+    def _describe(self, plan: Plan, instance_id: str, binding_id: str | None,
+                  deleting: bool) -> str:
+        kind = self._running.get((instance_id, binding_id), "operation")
+        if deleting:
+            kind = "unbind" if binding_id else "deprovision"
+        what = f"binding {binding_id}" if binding_id else f"instance {instance_id}"
+        return f"{plan.label} {kind} of {what} ({self.owner})"
+
+    def _note_running(self, kind: str, response: BrokerResponse, instance_id: str,
+                      binding_id: str | None = None) -> None:
+        if response.status == 202:
+            self._running[(instance_id, binding_id)] = kind
+
+    def _refuse_shared(self, instance_id: str, what: str) -> None:
+        if self.shared.is_shared(instance_id):
+            raise SuiteError(f"a check may not {what} shared instance {instance_id}: "
+                             f"use provision_ready() for an instance of its own")
+
+    def _refuse_if_stalled(self, plan: Plan) -> None:
+        reason = self.stalled.reason(plan.id)
+        if reason is not None:
+            raise PlanStalled(f"not attempted: {reason}; this check needs an operation of "
+                              f"the plan to finish")
+
+    def _note_if_stalled(self, plan: Plan, result: PollResult, what: str) -> None:
+        if result.timed_out:
+            self.stalled.mark(plan.id, (
+                f"{what} of plan {plan.label} was still in progress when the "
+                f"{self.polling_limit(plan):g}s polling bound ran out (in {self.owner})"))
+
     def _record(self, plan: Plan, instance_id: str, binding_id: str | None = None) -> None:
         if any(r.instance_id == instance_id and r.binding_id == binding_id
-               for r in self.ledger.live(self.owner)):
-            return  # a re-sent request: already recorded
+               for r in self.ledger.live()):
+            return  # a re-sent request, or a conflicting one for a shared instance
         self.ledger.record(Resource(
             kind="binding" if binding_id else "instance", instance_id=instance_id,
             binding_id=binding_id, service_id=plan.service.id, plan_id=plan.id,
@@ -232,6 +298,8 @@ class Platform(RequestBodies):
         reason = reason or mitigation_reason(route, response, timed_out)
         if reason is None or self.settings.keep_resources:  # the user keeps them to look
             return
+        if self.stalled.reason(plan.id) is not None:
+            return  # deleted at the end of the run, with the plan's other resources
         resource = next((r for r in self.ledger.live(self.owner)
                          if r.instance_id == instance_id and r.binding_id == binding_id), None)
         if resource is None:
@@ -244,9 +312,17 @@ class Platform(RequestBodies):
             else:
                 self.ledger.mark_binding_deleted(instance_id, binding_id)
 
-    def clean_up(self) -> list[Resource]:
-        """Delete what this scenario created; return what could not be deleted."""
-        self.leftovers = clean_up(self.client, self.ledger, self.owner)
+    def clean_up(self, test_failed: bool = False) -> list[Resource]:
+        """Delete what this scenario created; return what could not be deleted.
+
+        A shared instance held by a test that failed or warned may have been changed by
+        the broker's deviation: it is deleted too, and the next test gets a fresh one.
+        Resources of stalled plans wait for the end of the run (see stalled_plans.py).
+        """
+        if test_failed and self.borrowed:
+            self.shared.retire(self, self.borrowed)
+        self.leftovers = clean_up(self.client, self.ledger, self.owner,
+                                  defer=lambda r: self.stalled.reason(r.plan_id) is not None)
         return self.leftovers
 
 

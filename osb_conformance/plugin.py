@@ -18,9 +18,11 @@ from . import fixtures
 from .attribution_hooks import AttributionHooks
 from .cleanup_hooks import CleanupHooks
 from .collection_hooks import CollectionHooks
+from .concurrency import start_workers
 from .options import add_options
 from .reliability_hooks import ReliabilityHooks
 from .reporting.certification import Certification
+from .reporting.cost import CostHooks
 from .reporting.hooks import ReportHooks
 from .reporting.html import HtmlReport, html_report_active
 from .run import RUN_KEY, ConformanceRun, start_run
@@ -40,6 +42,9 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     certification = Certification.prepare(config)
     if certification is not None:
         config.pluginmanager.register(certification, "osb-conformance-certification")
+    broker_url = config.getoption("--broker-url") or os.environ.get("OSB_BROKER_URL")
+    if broker_url:
+        start_workers(config, broker_url)  # before xdist reads its options
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
                         ("signals", SignalHooks(config)),
                         ("cleanup", run.cleanup),
                         ("reports", ReportHooks(run, config)),
+                        ("cost", CostHooks(run, config)),
                         ("reliability", ReliabilityHooks(run, config)),
                         ("fixtures", fixtures)):
         config.pluginmanager.register(hooks, f"osb-conformance-{name}")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +16,7 @@ import pytest
 from .catalog import Catalog, Plan
 from .client import OSBClient
 from .errors import BrokerError, CatalogUnavailable
+from .in_flight import InFlight
 from .ledger import Ledger
 from .options import build_settings
 from .redaction import REDACTOR
@@ -20,6 +24,8 @@ from .reference_broker import ReferenceBroker, serve_in_thread
 from .reporting.results import ResultCollector
 from .selection import selected_plans
 from .settings import Settings
+from .shared_instances import SharedInstances
+from .stalled_plans import StalledPlans
 from .tls import INSECURE_WARNING
 
 RUN_KEY = pytest.StashKey["ConformanceRun"]()
@@ -39,6 +45,13 @@ class ConformanceRun:
     results: ResultCollector = field(default_factory=ResultCollector)
     leftovers: list[dict[str, Any]] = field(default_factory=list)  # what cleanup could not delete
     cleanup: Any = None  # the CleanupHooks that delete what the run created
+    # The run's folder, shared by the controller and its xdist workers (stalled plans).
+    folder: Path | None = None
+    owns_folder: bool = False  # this process made it and removes it
+    shared: SharedInstances = field(default_factory=SharedInstances)
+    stalled: StalledPlans = field(default_factory=lambda: StalledPlans(None))
+    in_flight: Any = None  # InFlight: this process's waits, shown during long runs
+    started: float | None = None  # time.monotonic() at the session's start
 
     def fetch_catalog(self) -> Catalog:
         """Fetch the catalog once per run; stop the run with one clear error if it fails."""
@@ -54,6 +67,8 @@ class ConformanceRun:
 
     def close(self) -> None:
         self.client.close()
+        if self.owns_folder and self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
         if self.embedded is not None:
             self.embedded.stop()
             self.embedded = None
@@ -69,8 +84,20 @@ def start_run(config: pytest.Config, broker_url: str) -> ConformanceRun:
     if settings.verify is False:  # shown in this run's warnings summary, even with -q
         config.issue_config_time_warning(UserWarning(INSECURE_WARNING), stacklevel=2)
     REDACTOR.add_literals(settings.secrets)
-    return ConformanceRun(settings=settings, client=OSBClient(settings), embedded=embedded,
-                          config=config)
+    folder, owns_folder = _run_folder(config)
+    client = OSBClient(settings)
+    return ConformanceRun(settings=settings, client=client, embedded=embedded,
+                          config=config, folder=folder, owns_folder=owns_folder,
+                          stalled=StalledPlans(folder),
+                          in_flight=InFlight(folder, client.stats.count_pause))
+
+
+def _run_folder(config: pytest.Config) -> tuple[Path, bool]:
+    """The folder the controller made for this run (workers get its path), or a new one."""
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input and "osb_run_folder" in worker_input:
+        return Path(worker_input["osb_run_folder"]), False
+    return Path(tempfile.mkdtemp(prefix="osb-conformance-run-")), True
 
 
 def _reference_broker(config: pytest.Config) -> tuple[str, dict[str, Any], Any]:

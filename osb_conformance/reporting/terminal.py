@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..redaction import redact_text
+from .cost import cost_lines, cost_summary
 
 VERDICT_PREFIX = "OSB-CONFORMANCE VERDICT:"
 
@@ -32,7 +33,7 @@ def write_summary(terminal: Any, run: Any) -> None:
     kept = run.settings.keep_resources
     title = "OSB cleanup SKIPPED (--osb-keep-resources)" if kept else "OSB cleanup"
     terminal.section(title, sep="-", red=bool(leftovers), green=not leftovers)
-    created = run.ledger.created_count()
+    cost = cost_summary(run)
     if leftovers:
         terminal.line(f"{len(leftovers)} resource(s) KEPT on the broker on purpose: delete them "
                       f"yourself:" if kept else
@@ -44,7 +45,11 @@ def write_summary(terminal: Any, run: Any) -> None:
                 f"service_id={resource['service_id']} plan_id={resource['plan_id']}: "
                 f"{resource['problem']}"))
     else:
-        terminal.line(f"everything the suite created was deleted ({created} resources here)")
+        terminal.line(f"everything the suite created was deleted "
+                      f"({cost['created_total']} instances and bindings)")
+    terminal.section("OSB cost", sep="-")
+    for line in cost_lines(cost):
+        terminal.line(line)
     fuzz = run.settings.fuzz
     if fuzz.enabled:
         terminal.line(f"fuzzing: {fuzz.mode}, seed {fuzz.seed} "

@@ -45,7 +45,7 @@ def test_sync_bind_then_identical_resend_and_fetch(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
     needs_bindable(plan)
-    instance = platform.provision_ready(plan)
+    instance = platform.ready_instance(plan)
     body = platform.bind_body(plan)
     binding_id, first = platform.bind(instance, body, accepts_incomplete=None)
     if async_required(first):
@@ -203,7 +203,7 @@ def _bind_without_app_guid(platform: Platform, instance: Instance, check: CheckR
              "GETB-004", "GETB-005", "ASY-001", *REFUSED_BIND_IDS)
 def test_async_bind(plan: Plan, platform: Platform, check: CheckRecorder) -> None:
     needs_bindable(plan)
-    instance = platform.provision_ready(plan)
+    instance = platform.ready_instance(plan)
     body = platform.bind_body(plan)
     binding_id, response = platform.bind(instance, body, accepts_incomplete=None)
     check("ASY-001", response.status != 202, expected="no 202 without accepts_incomplete=true",

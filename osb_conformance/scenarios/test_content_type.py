@@ -24,7 +24,7 @@ def test_malformed_or_empty_bodies_are_400(
 ) -> None:
     """... and the refused PUTs create nothing."""
     plan = any_plan
-    instance = platform.provision_ready(plan)
+    instance = platform.ready_instance(plan)
     client = platform.client
     for label, raw in BAD_BODIES.items():
         instance_id, provision = platform.provision(plan, {}, content=raw)

@@ -45,7 +45,7 @@ def fetched_instance_problems(body: dict[str, Any]) -> list[str]:
              "PROV-004", "META-001")
 def test_fetch_provisioned_instance(plan: Plan, platform: Platform, check: CheckRecorder) -> None:
     needs_instances_retrievable(plan)
-    instance = platform.provision_ready(plan)
+    instance = platform.ready_instance(plan)
     client = platform.client
     fetched = client.fetch_instance(instance.id, plan.service.id, plan.id)
     check("GETI-001", fetched.status == 200, expected="200 OK for a provisioned instance",

@@ -42,7 +42,7 @@ def test_last_operation_of_unknown_binding_is_404(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
     needs_bindable(plan)
-    instance = platform.provision_ready(plan)
+    instance = platform.ready_instance(plan)
     response = platform.client.binding_last_operation(
         instance.id, new_id(), plan.service.id, plan.id)
     check("LOB-002", response.status == 404,
@@ -196,7 +196,7 @@ def test_binding_operations_poll_to_a_remembered_end(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
     needs_bindable(plan)
-    instance = platform.provision_ready(plan)
+    instance = platform.ready_instance(plan)
     binding_id, bind = platform.bind(instance)
     if bind.status != 202:
         not_applicable(f"{plan.label} binds synchronously")

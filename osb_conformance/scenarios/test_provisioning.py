@@ -215,7 +215,7 @@ def test_provision_with_unknown_ids_is_refused(
 def test_provision_with_other_attributes_is_409(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
-    instance = platform.provision_ready(plan)
+    instance = platform.ready_instance(plan)
     other = conflicting_provision_body(platform, plan, instance.body)
     if other is None:
         not_applicable(f"{plan.label}: no other plan, and its schema may reject other parameters")

@@ -27,7 +27,7 @@ def rotation_body(platform: Platform, instance: Instance, predecessor: str) -> d
 @requirement("ROT-001", "ROT-002", "ROT-004")
 def test_rotation_keeps_both_bindings(plan: Plan, platform: Platform, check: CheckRecorder) -> None:
     needs_rotatable(plan)
-    instance = platform.provision_ready(plan)
+    instance = platform.ready_instance(plan)
     old = platform.bind_ready(instance)
     new_id_, response = platform.bind(instance, rotation_body(platform, instance, old.id))
     expected_status = 202 if old.asynchronous else 201

@@ -20,7 +20,7 @@ requirement = pytest.mark.requirement
              *ERROR_BODY_REQUIREMENTS)
 def test_unbind_then_again_is_410(plan: Plan, platform: Platform, check: CheckRecorder) -> None:
     needs_bindable(plan)
-    instance = platform.provision_ready(plan)
+    instance = platform.ready_instance(plan)
     binding = platform.bind_ready(instance)
     _missing_query_ids_are_400(platform, binding, check)
     response = platform.unbind(instance, binding.id, accepts_incomplete=None)
@@ -83,7 +83,7 @@ def _async_unbind(platform: Platform, binding: BindingHandle, first: BrokerRespo
 @requirement("UNB-006", "UNB-007A", "UNB-007B")
 def test_unbind_during_async_bind(plan: Plan, platform: Platform, check: CheckRecorder) -> None:
     needs_bindable(plan)
-    instance = platform.provision_ready(plan)
+    instance = platform.ready_instance(plan)
     binding_id, bound = platform.bind(instance, accepts_incomplete=True)
     if bound.status != 202:
         not_applicable(f"{plan.label} binds synchronously")
