@@ -31,8 +31,9 @@ def test_seconds(settings: Settings) -> float:
 
 
 def cleanup_seconds_per_resource(settings: Settings) -> float:
-    """Deleting one resource: at most ATTEMPTS deletes, each followed by a polling loop."""
-    return ATTEMPTS * (request_seconds(settings) + poll_loop_seconds(settings))
+    """Deleting one resource: its ATTEMPTS deletes and their polls share one polling
+    bound; the request in flight when it runs out ends within its own bound."""
+    return settings.poll_timeout + (ATTEMPTS + 1) * request_seconds(settings)
 
 
 def catalog_failure_seconds(settings: Settings) -> float:

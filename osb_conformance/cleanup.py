@@ -90,8 +90,15 @@ def _mark(ledger: Ledger, resource: Resource) -> None:
 
 
 def _delete(client: OSBClient, resource: Resource) -> tuple[bool, str | None]:
+    """Delete one resource. All its attempts and polls share one polling bound (plus the
+    requests' own bounds), so a broker whose operations never end costs one bound."""
     problem = None
+    deadline = time.monotonic() + client.settings.poll_timeout
     for _ in range(ATTEMPTS):
+        if time.monotonic() >= deadline:
+            problem = (f"{problem}; " if problem else "") + (
+                f"gave up after the {client.settings.poll_timeout:g}s polling bound")
+            break
         try:
             response = _send_delete(client, resource)
         except BrokerError as exc:
@@ -104,13 +111,13 @@ def _delete(client: OSBClient, resource: Resource) -> tuple[bool, str | None]:
         if response.status == 202:
             operation = response.body_object().get("operation")
             if _poll(client, resource, operation if isinstance(operation, str) else None,
-                     deleting=True):
+                     deleting=True, deadline=deadline):
                 return True, None
             problem = "asynchronous delete did not finish within the polling bound"
             continue
         problem = f"delete answered {response.describe()}"
         if response.status == 422:  # busy: wait for the running operation, then try again
-            _poll(client, resource, None, deleting=False)
+            _poll(client, resource, None, deleting=False, deadline=deadline)
             continue
         if response.status >= 500:
             continue
@@ -126,10 +133,12 @@ def _send_delete(client: OSBClient, resource: Resource) -> BrokerResponse:
                               accepts_incomplete=True)
 
 
-def _poll(client: OSBClient, resource: Resource, operation: str | None, deleting: bool) -> bool:
-    """Poll to the end within the polling bound; a 5xx or a reset on the way is transient
+def _poll(
+    client: OSBClient, resource: Resource, operation: str | None, deleting: bool,
+    deadline: float,
+) -> bool:
+    """Poll to the end until ``deadline``; a 5xx or a reset on the way is transient
     (cleanup keeps trying, as orphan mitigation asks), anything else ends polling."""
-    deadline = time.monotonic() + client.settings.poll_timeout
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:

@@ -10,7 +10,15 @@ import pytest
 from .concurrency import add_concurrency_option
 from .fuzzing.budget import FUZZ_MODES, make_budget
 from .load_safety import instance_share
-from .settings import PLATFORMS, SUPPORTED_API_VERSIONS, RunConfig, Settings, option_or_env
+from .settings import (
+    DEFAULT_POLL_TIMEOUT,
+    PLATFORMS,
+    SUPPORTED_API_VERSIONS,
+    RunConfig,
+    Settings,
+    default_test_timeout,
+    option_or_env,
+)
 
 GROUP = "osb-conformance"
 
@@ -38,7 +46,8 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--osb-timeout", type=float, default=None,
                     help="seconds per request (default 10) [env OSB_TIMEOUT]")
     group.addoption("--osb-poll-timeout", type=float, default=None,
-                    help="upper bound in seconds on one asynchronous operation (default 60)")
+                    help="upper bound in seconds on one asynchronous operation (default 1800; "
+                         "a plan's smaller maximum_polling_duration wins) [env OSB_POLL_TIMEOUT]")
     group.addoption("--osb-poll-interval", type=float, default=None,
                     help="first pause between polls when the broker sends no Retry-After "
                          "(default 0.2 s, growing to 2 s; 0.05 s for --broker-url=reference)")
@@ -56,7 +65,8 @@ def add_options(parser: pytest.Parser) -> None:
                     help="run only the checks of these requirement IDs (comma-separated)")
     group.addoption("--osb-test-timeout", type=float, default=None, metavar="SECONDS",
                     help="time bound per test: after it no further request is sent and the "
-                         "test fails; cleanup still runs (default 300) [env OSB_TEST_TIMEOUT]")
+                         "test fails; cleanup still runs (default: 4 polling bounds + 120 s, "
+                         "at least 300) [env OSB_TEST_TIMEOUT]")
     group.addoption("--osb-keep-resources", action="store_true", default=False,
                     help="do NOT delete what the suite created (for debugging a broker); "
                          "the ids are listed at the end and in the JSON report")
@@ -89,6 +99,7 @@ def build_settings(config: pytest.Config, broker_url: str, **override: Any) -> S
     def get(option: str, env: str, default: Any) -> Any:
         return option_or_env(config, option, env, default)
 
+    poll_timeout = float(get("--osb-poll-timeout", "OSB_POLL_TIMEOUT", DEFAULT_POLL_TIMEOUT))
     cert = config.getoption("--broker-client-cert")
     key = config.getoption("--broker-client-key")
     values: dict[str, Any] = dict(
@@ -98,7 +109,7 @@ def build_settings(config: pytest.Config, broker_url: str, **override: Any) -> S
         token=get("--broker-token", "OSB_BROKER_TOKEN", None),
         api_version=get("--broker-api-version", "OSB_BROKER_API_VERSION", "2.17"),
         timeout=float(get("--osb-timeout", "OSB_TIMEOUT", 10.0)),
-        poll_timeout=float(get("--osb-poll-timeout", "OSB_POLL_TIMEOUT", 60.0)),
+        poll_timeout=poll_timeout,
         poll_interval=float(get("--osb-poll-interval", "OSB_POLL_INTERVAL", 0.2)),
         strict=bool(config.getoption("--osb-strict")),
         platform=get("--osb-platform", "OSB_PLATFORM", "cloudfoundry"),
@@ -107,7 +118,8 @@ def build_settings(config: pytest.Config, broker_url: str, **override: Any) -> S
         else config.getoption("--broker-ca-bundle") or True,
         client_cert=(cert, key) if cert and key else cert,
         run_config=_selection(config, RunConfig.load(config.getoption("--osb-config"))),
-        test_timeout=float(get("--osb-test-timeout", "OSB_TEST_TIMEOUT", 300.0)),
+        test_timeout=float(get("--osb-test-timeout", "OSB_TEST_TIMEOUT",
+                               default_test_timeout(poll_timeout))),
         keep_resources=bool(config.getoption("--osb-keep-resources")),
         max_instances=instance_share(config),
         fuzz=make_budget(get("--osb-fuzz", "OSB_FUZZ", None),

@@ -94,6 +94,7 @@ class Platform(RequestBodies):
 
     def provision_ready(self, plan: Plan, **overrides: Any) -> Instance:
         """Provision and wait until it succeeded; anything else fails the scenario's setup."""
+        self._refuse_if_stalled(plan)  # it would create one more that never finishes
         body = self.provision_body(plan, **overrides)
         instance_id, response = self.provision(plan, body)
         if response.status in (200, 201) and not mitigation_reason("provision", response):
@@ -198,6 +199,7 @@ class Platform(RequestBodies):
         return binding_id, response
 
     def bind_ready(self, instance: Instance, **overrides: Any) -> BindingHandle:
+        self._refuse_if_stalled(instance.plan)
         body = self.bind_body(instance.plan, **overrides)
         binding_id, response = self.bind(instance, body)
         if response.status in (200, 201) and not mitigation_reason("bind", response):

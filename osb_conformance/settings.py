@@ -13,6 +13,13 @@ import yaml
 from .fuzzing.budget import FuzzBudget
 
 SUPPORTED_API_VERSIONS = ("2.13", "2.14", "2.15", "2.16", "2.17")
+# One asynchronous operation may take this long (a plan's maximum_polling_duration, when
+# smaller, wins): databases and clusters take minutes to provision, some twenty and more.
+DEFAULT_POLL_TIMEOUT = 1800.0
+# The longest chain of operations one test waits for in a row (create, change, bind, unbind,
+# delete share a test at most four deep), plus time for its quick requests.
+OPERATIONS_PER_TEST = 4
+TEST_TIME_FOR_REQUESTS = 120.0
 PLATFORMS = ("cloudfoundry", "kubernetes")
 
 
@@ -58,7 +65,7 @@ class Settings:
     token: str | None = None
     api_version: str = "2.17"
     timeout: float = 10.0
-    poll_timeout: float = 60.0
+    poll_timeout: float = DEFAULT_POLL_TIMEOUT
     poll_interval: float = 0.2  # first pause; grows x1.5 to 2 s (the embedded broker: 0.05)
     strict: bool = False
     platform: str = "cloudfoundry"
@@ -79,6 +86,12 @@ class Settings:
     def secrets(self) -> list[str]:
         """Strings that must never appear in output."""
         return [s for s in (self.password, self.token) if s]
+
+
+def default_test_timeout(poll_timeout: float) -> float:
+    """The per-test bound that fits the polling bound: a test may wait for a few
+    operations in a row, each up to the polling bound."""
+    return max(300.0, OPERATIONS_PER_TEST * poll_timeout + TEST_TIME_FOR_REQUESTS)
 
 
 def option_or_env(config: Any, option: str, env: str, default: Any = None) -> Any:
