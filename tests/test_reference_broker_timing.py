@@ -16,6 +16,7 @@ from osb_conformance.reference_broker import ReferenceBroker, serve_in_thread
 from osb_conformance.reference_broker.__main__ import main as broker_main
 from osb_conformance.reference_broker.catalog import ASYNC_PLAN_ID, SERVICE_ID, SYNC_PLAN_ID
 from osb_conformance.reference_broker.http_types import Request, Response
+from osb_conformance.reference_broker.mutants import MUTANTS
 from osb_conformance.reference_broker.timing import parse_async_seconds, retry_after_header
 
 AUTH = {"authorization": "Basic YWRtaW46c2VjcmV0", "x-broker-api-version": "2.17"}  # admin
@@ -86,6 +87,16 @@ def test_without_async_seconds_operations_still_take_polls() -> None:
     provision(broker, "i1")
     assert [state_of(broker, "i1") for _ in range(3)] == ["in progress", "in progress",
                                                           "succeeded"]
+
+
+def test_a_never_finishing_mutant_stays_in_progress_past_the_time() -> None:
+    clock = FakeClock()
+    broker = ReferenceBroker(async_seconds={"*": 0.3}, clock=clock,
+                             mutant=MUTANTS["async-provision-never-finishes"])
+    provision(broker, "i1")
+    for _ in range(3):
+        clock.now += 10
+        assert state_of(broker, "i1") == "in progress"
 
 
 def test_async_seconds_parsing() -> None:
