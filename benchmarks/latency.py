@@ -23,11 +23,13 @@ Figures per configuration:
 - the longest chain of dependent broker operations in one test. A test's operations run one
   after another, each waiting for the previous one, so a test is a chain. Its length is
   counted from the test's transcript: state-changing requests (PUT, PATCH, DELETE) the broker
-  accepted (2xx), of which ``async`` were accepted with 202 and each took T. The chain's
-  time is the longest test duration in the report (setup, call and teardown). Printed: the
-  longest test, the most operations in one test, and wall / longest test: how many
-  longest-chains the run lasts. A run bounded by its longest chain has a ratio near 1; a run
-  that waits for every operation in turn has a ratio near the number of tests.
+  accepted (2xx), of which those accepted with 202 are async and each took at least T. The
+  longest chain is the test with the most async operations (then the most operations); the
+  chain's time is the longest test duration in the report (setup, call and teardown). The
+  fuzzers' passing examples are not in transcripts, so their chains are counted by time
+  only. Printed: the longest test, the most operations in one test, and wall / longest
+  test: how many longest chains the run lasts. A run bounded by its longest chain has a
+  ratio near 1; a run that waits for every operation in turn, one much larger.
 """
 
 from __future__ import annotations
@@ -90,8 +92,8 @@ class Figures:
     peak_in_flight_requests: int
     longest_test: float
     longest_test_id: str
-    chain_operations: int  # most accepted state-changing requests in one test
-    chain_async_operations: int  # of which async (202)
+    chain_async_operations: int  # most async operations (202) in one test
+    chain_operations: int  # accepted state-changing requests in that test
     chain_operations_test: str
     wall_per_chain: float
     leftovers_on_broker: dict[str, list[str]] = field(default_factory=dict)
@@ -135,8 +137,10 @@ class BrokerProcess:
 
 
 # -- the suite ------------------------------------------------------------------------------------
-def run_suite(python: str, url: str, options: list[str]) -> tuple[int, float, dict[str, Any]]:
-    """The suite in a subprocess from an empty folder; (exit code, wall seconds, report)."""
+def run_suite(python: str, url: str, options: list[str], keep: Path | None = None
+              ) -> tuple[int, float, dict[str, Any]]:
+    """The suite in a subprocess from an empty folder; (exit code, wall seconds, report).
+    With ``keep``, the JSON report is copied there."""
     with tempfile.TemporaryDirectory(prefix="osbc-latency-") as folder:
         report = Path(folder) / "report.json"
         command = [python, "-m", "pytest", f"--broker-url={url}", "-q",
@@ -151,6 +155,9 @@ def run_suite(python: str, url: str, options: list[str]) -> tuple[int, float, di
         if not report.exists():
             output = (done.stdout + done.stderr)[-3000:]
             raise SystemExit(f"the suite wrote no report (exit {done.returncode}):\n{output}")
+        if keep is not None:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            keep.write_text(report.read_text())
         return done.returncode, wall, json.loads(report.read_text())
 
 
@@ -195,7 +202,9 @@ def figures(config: Config, suite: str, exit_code: int, wall: float, report: dic
         per_area[area(result["nodeid"])] += len(result["transcript"])
     longest = max(results, key=lambda r: r["duration"], default=None)
     chains = [(chain(r["transcript"]), r["nodeid"]) for r in results]
-    (most, most_async), most_id = max(chains, default=((0, 0), "-"))
+    # The longest chain: most async operations (each takes T), then most operations.
+    (most, most_async), most_id = max(chains, key=lambda c: (c[0][1], c[0][0]),
+                                      default=((0, 0), "-"))
     longest_seconds = longest["duration"] if longest else 0.0
     return Figures(
         config=asdict(config), suite=suite, exit_code=exit_code, wall=round(wall, 2),
@@ -217,11 +226,12 @@ def figures(config: Config, suite: str, exit_code: int, wall: float, report: dic
     )
 
 
-def measure(config: Config, python: str, suite: str, extra: list[str]) -> Figures:
+def measure(config: Config, python: str, suite: str, extra: list[str],
+            keep: Path | None = None) -> Figures:
     broker = BrokerProcess(config)
     try:
         exit_code, wall, report = run_suite(python, broker.url,
-                                            [*config.suite_options(), *extra])
+                                            [*config.suite_options(), *extra], keep)
         stats = broker.get("/_reference/stats")  # before the catalog fetch below counts
         live = broker.get("/_reference/state")
         names = plan_names(broker.get("/v2/catalog"))
@@ -247,9 +257,10 @@ def describe(f: Figures) -> str:
         f"created {created}; per plan (instances+bindings): {per_plan}",
         f"peak live instances {f.peak_live_instances}, peak requests in flight "
         f"{f.peak_in_flight_requests}",
-        f"longest test {f.longest_test:.2f} s ({f.longest_test_id}); most operations in one "
-        f"test {f.chain_operations} ({f.chain_async_operations} async, "
-        f"{f.chain_operations_test}); wall / longest test {f.wall_per_chain:g}",
+        f"longest test {f.longest_test:.2f} s ({f.longest_test_id}); most async operations "
+        f"in one test {f.chain_async_operations} (of {f.chain_operations} accepted "
+        f"state-changing requests, {f.chain_operations_test}); "
+        f"wall / longest test {f.wall_per_chain:g}",
         f"left on the broker: {f.leftovers_on_broker or 'nothing'}",
     ]
     return "\n".join(lines)
@@ -257,7 +268,7 @@ def describe(f: Figures) -> str:
 
 HEADERS = ["T (s)", "R (s)", "L (ms)", "fuzz", "wall (s)", "tests", "requests",
            "operations", "instances + bindings", "peak instances", "longest test (s)",
-           "ops in one test (async)", "wall / longest test"]
+           "async ops in one test (all)", "wall / longest test"]
 
 
 def row(f: Figures) -> list[Any]:
@@ -265,7 +276,7 @@ def row(f: Figures) -> list[Any]:
     return [c["seconds"], c["retry_after"], c["latency_ms"], c["fuzz"], f.wall, f.tests,
             f.requests, f.operations,
             f"{f.created['instances']} + {f.created['bindings']}", f.peak_live_instances,
-            f.longest_test, f"{f.chain_operations} ({f.chain_async_operations})",
+            f.longest_test, f"{f.chain_async_operations} ({f.chain_operations})",
             f.wall_per_chain]
 
 
@@ -282,6 +293,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--suite-python", default=sys.executable,
                         help="the python whose osb_conformance is measured (another venv)")
     parser.add_argument("--suite-args", default="", help="more suite options, one string")
+    parser.add_argument("--keep-reports", default=None, type=Path,
+                        help="copy each run's JSON report into this folder")
     parser.add_argument("--json-lines", default=None,
                         help="append one JSON line of figures per configuration to this file")
     args = parser.parse_args(argv)
@@ -293,8 +306,10 @@ def main(argv: list[str]) -> None:
             for fuzz in args.fuzz:
                 config = Config(seconds, args.retry_after, latency, fuzz)
                 print(f"## {config.label()} {args.suite_args}".rstrip(), flush=True)
+                keep = args.keep_reports / (re.sub(r"[^\w.=-]+", "_", config.label())
+                                            + ".json") if args.keep_reports else None
                 result = measure(config, args.suite_python, suite,
-                                 shlex.split(args.suite_args))
+                                 shlex.split(args.suite_args), keep)
                 print(describe(result) + "\n", flush=True)
                 print("JSON " + json.dumps(asdict(result)) + "\n", flush=True)
                 if args.json_lines:
