@@ -9,6 +9,14 @@ from .broker import ReferenceBroker
 from .chaos import CHAOS_MODES, DESCRIPTIONS, make_chaos
 from .mutants import MUTANTS
 from .server import TLSFiles, make_server
+from .timing import OPERATION_KINDS, parse_async_seconds
+
+
+def _async_seconds(text: str) -> dict[str, float]:
+    try:
+        return parse_async_seconds(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,10 +37,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tls-key", default=None, help="... and this key")
     parser.add_argument("--tls-client-ca", default=None,
                         help="require client certificates signed by this CA")
-    parser.add_argument("--retry-after", type=int, default=None,
-                        help="Retry-After seconds on in-progress operations")
+    parser.add_argument("--retry-after", type=float, default=None,
+                        help="Retry-After seconds on in-progress operations (sent rounded up)")
     parser.add_argument("--async-polls", type=int, default=1,
-                        help="polls an async operation stays 'in progress'")
+                        help="polls an async operation stays 'in progress' (the default "
+                             "for kinds --async-seconds does not time)")
+    parser.add_argument("--async-seconds", type=_async_seconds, default=None,
+                        metavar="T|KIND=T,...",
+                        help="an async operation finishes T seconds after it started, "
+                             "whatever the polls; per kind ("
+                             + ", ".join(OPERATION_KINDS) + "), e.g. provision=5,bind=1")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="delay every answer this long (a simulated network distance)")
     parser.add_argument("--extra-plans", type=int, default=0, help="generated extra plans")
     args = parser.parse_args(argv)
     if args.list_mutants:
@@ -45,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     broker = ReferenceBroker(
         args.username, args.password, async_polls=args.async_polls,
-        retry_after=args.retry_after, extra_plans=args.extra_plans,
+        async_seconds=args.async_seconds, retry_after=args.retry_after,
+        latency_ms=args.latency_ms, extra_plans=args.extra_plans,
         mutant=MUTANTS[args.mutant] if args.mutant else None,
         token=args.token, chaos=make_chaos(args.chaos) if args.chaos else None,
     )

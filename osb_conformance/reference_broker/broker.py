@@ -8,7 +8,8 @@ import json
 import re
 import secrets
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jsonschema import Draft4Validator
@@ -17,6 +18,8 @@ from .audit import PlatformAudit
 from .catalog import build_catalog
 from .http_types import Request, Response, error
 from .state import SUCCEEDED, Binding, BrokerState, Instance, Operation
+from .stats import OWN_ROUTES, BrokerStats
+from .timing import retry_after_header, seconds_for
 
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/v2/catalog$"), "catalog"),
@@ -34,6 +37,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("DELETE", re.compile(r"^/v2/service_instances/([^/]+)/service_bindings/([^/]+)$"),
      "unbind"),
     ("GET", re.compile(r"^/_reference/state$"), "state"),
+    ("GET", re.compile(r"^/_reference/stats$"), "stats"),
 ]
 SUPPORTED_MINOR_VERSIONS = range(11, 18)
 _NOT_JSON = object()
@@ -48,7 +52,10 @@ class ReferenceBroker:
         password: str | None = "secret",
         *,
         async_polls: int = 1,
-        retry_after: int | None = None,
+        async_seconds: Mapping[str, float] | float | None = None,
+        retry_after: float | None = None,
+        latency_ms: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
         extra_plans: int = 0,
         mutant: Any = None,
         base_url: str = "http://127.0.0.1",
@@ -64,7 +71,12 @@ class ReferenceBroker:
         self.token = token  # when set, only "Authorization: Bearer <token>" is accepted
         self.chaos = chaos  # misbehaviour beyond the spec (chaos.py), not a mutant
         self.async_polls = async_polls
+        # Seconds an async operation takes (per kind, timing.py); None: it takes polls.
+        self.async_seconds = async_seconds
         self.retry_after = retry_after
+        self.latency_ms = latency_ms  # the server delays every answer this long, unlocked
+        self.clock = clock  # monotonic; tests inject a fake one
+        self.stats = BrokerStats()
         self.catalog = build_catalog(extra_plans, with_basic_service)
         self.mutant = mutant
         self.base_url = base_url
@@ -98,7 +110,14 @@ class ReferenceBroker:
             identity = request.header("X-Broker-API-Request-Identity")
             if identity and "X-Broker-API-Request-Identity" not in response.headers:
                 response.headers["X-Broker-API-Request-Identity"] = identity
+            self.count(request)
             return response
+
+    def count(self, request: Request) -> None:
+        if request.route in OWN_ROUTES:
+            return
+        self.stats.served(request.route)
+        self.stats.live_instances(len(self.state.instances))
 
     def _dispatch(self, request: Request) -> Response:
         if not request.route:
@@ -112,6 +131,8 @@ class ReferenceBroker:
         """Serve a request whose credentials have been accepted."""
         if request.route == "state":
             return Response(200, self.state.live())
+        if request.route == "stats":
+            return Response(200, self.stats.snapshot())
         rejection = self.check_version(request)
         if rejection:
             return rejection
@@ -156,8 +177,13 @@ class ReferenceBroker:
         return bool(found and "maximum_polling_duration" in found)
 
     def new_operation(self, kind: str, signature: Any = None, **changes: Any) -> Operation:
-        return Operation(kind=kind, signature=signature, changes=changes,
-                         polls_left=self.async_polls)
+        self.stats.operation_started(kind, asynchronous=True)
+        seconds = seconds_for(self.async_seconds, kind)
+        if seconds is None:
+            return Operation(kind=kind, signature=signature, changes=changes,
+                             polls_left=self.async_polls)
+        return Operation(kind=kind, signature=signature, changes=changes, polls_left=0,
+                         finishes_at=self.clock() + seconds)
 
     def accepted(self, operation: Operation, **extra: Any) -> Response:
         return Response(202, {"operation": operation.id, **extra})
@@ -197,10 +223,12 @@ class ReferenceBroker:
             maintenance_info=plan.get("maintenance_info"),
         )
         self.state.instances[instance.id] = instance
+        self.stats.resource_created("instances", plan["id"])
         if asynchronous:
             instance.operation = self.new_operation("provision", signature)
             return self.accepted(instance.operation, dashboard_url=instance.dashboard_url)
         instance.ready = True
+        self.stats.operation_started("provision", asynchronous=False)
         return Response(201, {"dashboard_url": instance.dashboard_url,
                               "metadata": {"labels": {"plan": plan["name"]}}})
 
@@ -280,6 +308,7 @@ class ReferenceBroker:
             instance.operation = self.new_operation("update", signature, **changes)
             return self.accepted(instance.operation)
         apply_changes(instance, changes)
+        self.stats.operation_started("update", asynchronous=False)
         return Response(200, {})
 
     # -- deprovisioning ---------------------------------------------------------------------------
@@ -302,10 +331,12 @@ class ReferenceBroker:
             instance.operation = self.new_operation("deprovision")
             return self.accepted(instance.operation)
         self.remove_instance(instance)
+        self.stats.operation_started("deprovision", asynchronous=False)
         return Response(200, {})
 
     def remove_instance(self, instance: Instance) -> None:
-        self.state.instances.pop(instance.id, None)
+        if self.state.instances.pop(instance.id, None) is not None:
+            self.stats.resource_deleted("instances")
         self.state.deleted_instances.add(instance.id)
 
     # -- last operation (instances) ---------------------------------------------------------------
@@ -326,17 +357,15 @@ class ReferenceBroker:
         return self.operation_state(operation)
 
     def advance(self, operation: Operation, finish: Callable[[], None]) -> None:
-        if operation.polls_left > 0:
-            operation.polls_left -= 1
-            return
-        operation.state = SUCCEEDED
-        finish()
+        if operation.polled(self.clock()):
+            operation.state = SUCCEEDED
+            finish()
 
     def operation_state(self, operation: Operation) -> Response:
         body = {"state": operation.state, "description": f"{operation.kind} {operation.state}"}
         headers = {}
         if operation.in_progress and self.retry_after is not None:
-            headers["Retry-After"] = str(self.retry_after)
+            headers["Retry-After"] = retry_after_header(self.retry_after)
         return Response(200, body, headers)
 
     def finish_instance_operation(self, instance: Instance, operation: Operation) -> None:
@@ -392,9 +421,12 @@ class ReferenceBroker:
             if not request.accepts_incomplete:
                 del instance.bindings[binding.id]
                 return error(422, "this plan binds asynchronously only", "AsyncRequired")
+            self.stats.resource_created("bindings", instance.plan_id)
             binding.operation = self.new_operation("bind", signature)
             return self.accepted(binding.operation)
         binding.ready = True
+        self.stats.resource_created("bindings", instance.plan_id)
+        self.stats.operation_started("bind", asynchronous=False)
         return Response(201, binding_body(binding))
 
     def rotation_problem(self, instance: Instance, plan: dict, predecessor: str) -> str | None:
@@ -442,10 +474,12 @@ class ReferenceBroker:
             binding.operation = self.new_operation("unbind")
             return self.accepted(binding.operation)
         self.remove_binding(instance, binding)
+        self.stats.operation_started("unbind", asynchronous=False)
         return Response(200, {})
 
     def remove_binding(self, instance: Instance, binding: Binding) -> None:
-        instance.bindings.pop(binding.id, None)
+        if instance.bindings.pop(binding.id, None) is not None:
+            self.stats.resource_deleted("bindings")
         self.state.deleted_bindings.add((instance.id, binding.id))
 
     def _binding_last_operation(self, request: Request) -> Response:

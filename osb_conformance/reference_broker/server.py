@@ -15,6 +15,7 @@ from .broker import ReferenceBroker
 from .http_types import Request, Response
 
 LOOPBACK = "127.0.0.1"
+OWN_PATHS = "/_reference/"  # introspection: neither delayed nor counted as in flight
 HANG_LIMIT = 600.0  # seconds a hanging answer holds its connection at most
 
 
@@ -24,6 +25,17 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def _handle(self) -> None:
+        if self.path.startswith(OWN_PATHS):
+            self._serve()
+            return
+        stats = self.server.broker.stats
+        stats.request_started()
+        try:
+            self._serve()
+        finally:
+            stats.request_finished()
+
+    def _serve(self) -> None:
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
@@ -35,7 +47,15 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
         )
         response = self.server.broker.handle(request)
+        self._travel()
         self._write(response)
+
+    def _travel(self) -> None:
+        """A simulated network distance: each thread sleeps outside the broker's lock, so
+        concurrent requests are delayed in parallel."""
+        latency = self.server.broker.latency_ms / 1000
+        if latency > 0 and not self.path.startswith(OWN_PATHS):
+            self.server.stopping.wait(latency)
 
     def _write(self, response: Response) -> None:
         # Chaos (chaos.py) asks for misbehaviour the broker logic cannot express, by header.

@@ -12,18 +12,28 @@ SUCCEEDED = "succeeded"
 
 @dataclass
 class Operation:
-    """An asynchronous operation; it finishes after it has been polled ``polls_left`` times."""
+    """An asynchronous operation. It finishes on the first poll after it has been polled
+    ``polls_left`` times and ``finishes_at`` (a monotonic clock reading, if set) has passed;
+    a time-based operation starts with no polls left."""
 
     kind: str  # provision | update | deprovision | bind | unbind
     signature: Any = None  # what an identical re-sent request must match
     changes: dict[str, Any] = field(default_factory=dict)  # applied when an update finishes
     polls_left: int = 1
+    finishes_at: float | None = None
     state: str = IN_PROGRESS
     id: str = field(default_factory=lambda: f"op-{uuid.uuid4()}")
 
     @property
     def in_progress(self) -> bool:
         return self.state == IN_PROGRESS
+
+    def polled(self, now: float) -> bool:
+        """Count one poll at ``now``; True when that poll finishes the operation."""
+        if self.polls_left > 0:
+            self.polls_left -= 1
+            return False
+        return self.finishes_at is None or now >= self.finishes_at
 
 
 @dataclass
