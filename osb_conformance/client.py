@@ -24,6 +24,7 @@ import httpx
 
 from .errors import BrokerResponseError, BrokerTimeout, BrokerTransportError
 from .redaction import REDACTOR, redact_text
+from .request_slots import RequestSlots
 from .run_stats import RunStats
 from .settings import Settings
 from .tls import ssl_context
@@ -114,6 +115,7 @@ class OSBClient:
         # Requests in a row that timed out: a broker that stopped answering ends the run.
         self.unanswered_in_a_row = 0
         self.stats = RunStats()  # what the run cost the broker (see run_stats.py)
+        self.slots = RequestSlots(None, 1)  # the run's bound on requests in flight
 
     def start_test_clock(self, seconds: float) -> None:
         """From now on, the current test may send requests for ``seconds`` more."""
@@ -283,8 +285,9 @@ class OSBClient:
         started = time.monotonic()
         timeout = self._request_timeout(method, url, exchange, started)
         try:
-            status, response_headers, raw = self._stream(
-                method, url, headers, body, started, timeout)
+            with self.slots.held():
+                status, response_headers, raw = self._stream(
+                    method, url, headers, body, started, timeout)
         except httpx.TimeoutException as exc:
             self.stats.count_exchange(method, url, None, time.monotonic() - started, body)
             self.unanswered_in_a_row += 1

@@ -35,6 +35,7 @@ class CollectionHooks:
     def pytest_configure_node(self, node: Any) -> None:  # xdist controller only
         node.workerinput["osb_fuzz_seed"] = self.run.settings.fuzz.seed  # one seed per run
         node.workerinput["osb_run_folder"] = str(self.run.folder)
+        node.workerinput["osb_concurrency"] = self.run.client.slots.count
         embedded = self.run.embedded
         if embedded is not None:
             node.workerinput["osb_reference_url"] = embedded.url

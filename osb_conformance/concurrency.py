@@ -22,6 +22,8 @@ import pytest
 DEFAULT_CONCURRENCY = 8
 EMBEDDED_CONCURRENCY = 1
 ENV = "OSB_CONCURRENCY"
+# How many tests run at a time in this run (set before xdist starts; workers get it too).
+CONCURRENCY_KEY = pytest.StashKey[int]()
 
 
 def add_concurrency_option(group: pytest.OptionGroup) -> None:
@@ -50,7 +52,21 @@ def requested_concurrency(config: pytest.Config, broker_url: str) -> int:
 
 def start_workers(config: pytest.Config, broker_url: str) -> int:
     """Before xdist configures itself: ask it for N workers unless the user chose xdist
-    options already (theirs win). Returns the number of tests that will run at a time."""
+    options already (theirs win). Returns the number of tests that run at a time."""
+    workers = _workers(config, broker_url)
+    config.stash[CONCURRENCY_KEY] = workers
+    return workers
+
+
+def run_concurrency(config: pytest.Config) -> int:
+    """The number of tests this run runs at a time (its bound on requests in flight)."""
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is not None and "osb_concurrency" in worker_input:
+        return int(worker_input["osb_concurrency"])
+    return config.stash.get(CONCURRENCY_KEY, 1)
+
+
+def _workers(config: pytest.Config, broker_url: str) -> int:
     option = config.option
     if hasattr(config, "workerinput") or option.collectonly:
         return 1

@@ -15,6 +15,7 @@ import pytest
 
 from .catalog import Catalog, Plan
 from .client import OSBClient
+from .concurrency import run_concurrency
 from .errors import BrokerError, CatalogUnavailable
 from .in_flight import InFlight
 from .ledger import Ledger
@@ -22,6 +23,7 @@ from .options import build_settings
 from .redaction import REDACTOR
 from .reference_broker import ReferenceBroker, serve_in_thread
 from .reporting.results import ResultCollector
+from .request_slots import RequestSlots
 from .selection import selected_plans
 from .settings import Settings
 from .shared_instances import SharedInstances
@@ -86,6 +88,7 @@ def start_run(config: pytest.Config, broker_url: str) -> ConformanceRun:
     REDACTOR.add_literals(settings.secrets)
     folder, owns_folder = _run_folder(config)
     client = OSBClient(settings)
+    client.slots = RequestSlots(folder, run_concurrency(config))
     return ConformanceRun(settings=settings, client=client, embedded=embedded,
                           config=config, folder=folder, owns_folder=owns_folder,
                           stalled=StalledPlans(folder),

@@ -13,7 +13,6 @@ import pytest
 from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
 from osb_conformance.fuzzing.budget import hypothesis_settings
-from osb_conformance.fuzzing.lifecycle import lifecycle_machine
 from osb_conformance.fuzzing.runner import Tally, run_and_record
 from osb_conformance.fuzzing.targets import fuzz_budget
 from osb_conformance.platform import Platform
@@ -29,6 +28,10 @@ def test_lifecycle_sequences_follow_the_model(
 ) -> None:
     from hypothesis import seed
     from hypothesis.stateful import run_state_machine_as_test
+
+    # Imported here: Hypothesis costs a second to import, which a run without fuzzing
+    # (and every xdist worker at collection) would otherwise pay.
+    from osb_conformance.fuzzing.lifecycle import lifecycle_machine
 
     budget = fuzz_budget(platform)
     tally = Tally(shrink_limit=max(5, budget.shrink_limit // 4))  # a replay is a sequence
