@@ -17,7 +17,7 @@ from .ledger import Ledger
 from .options import build_settings
 from .redaction import REDACTOR
 from .reference_broker import ReferenceBroker, serve_in_thread
-from .reporting.results import ResultCollector
+from .reporting.results import ResultCollector, Verdict, verdict
 from .selection import selected_plans
 from .settings import Settings
 from .tls import INSECURE_WARNING
@@ -39,6 +39,7 @@ class ConformanceRun:
     results: ResultCollector = field(default_factory=ResultCollector)
     leftovers: list[dict[str, Any]] = field(default_factory=list)  # what cleanup could not delete
     cleanup: Any = None  # the CleanupHooks that delete what the run created
+    usage_error: bool = False  # refused before any test ran: no verdict
 
     def fetch_catalog(self) -> Catalog:
         """Fetch the catalog once per run; stop the run with one clear error if it fails."""
@@ -51,6 +52,10 @@ class ConformanceRun:
     def selected_plans(self) -> list[Plan]:
         """The catalog's plans this run tests (``--osb-services``, ``--osb-plans``, config)."""
         return selected_plans(self.fetch_catalog(), self.settings.run_config)
+
+    def verdict(self) -> Verdict:
+        """The run's verdict, coverage and exit code (certification asks for more)."""
+        return verdict(self.results, self.settings.api_version, certify=self.settings.certify)
 
     def close(self) -> None:
         self.client.close()
