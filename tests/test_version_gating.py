@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from osb_conformance.checks import CheckRecorder, Outcome
@@ -15,7 +17,7 @@ def test_each_supported_version_gates_exactly_the_requirements_new_in_it() -> No
     that version, and the newest supported version is the catalogue's spec version."""
     catalogue = load_catalogue()
     assert SUPPORTED_API_VERSIONS[-1] == catalogue.spec_version
-    for older, newer in zip(SUPPORTED_API_VERSIONS, SUPPORTED_API_VERSIONS[1:]):
+    for older, newer in pairwise(SUPPORTED_API_VERSIONS):
         gained = {r.id for r in catalogue if r.applies_to(newer) and not r.applies_to(older)}
         assert gained == {r.id for r in catalogue if r.since == newer}, newer
     oldest = SUPPORTED_API_VERSIONS[0]
