@@ -93,6 +93,25 @@ class CheckRecorder:
             observed=redact_text(str(observed)),
         ))
 
+    def not_applicable(self, requirement_id: str, reason: str) -> None:
+        """Record that the broker gave this check no occasion: the requirement is about a
+        behaviour the broker does not show (e.g. it never refuses, never sends
+        ``Retry-After``). The requirement is then N/A, not "not exercised"."""
+        requirement = self._requirement(requirement_id)
+        self.findings.append(Finding(
+            requirement=requirement_id, level=requirement.level, outcome=Outcome.NA,
+            expectation=requirement.text, expected="(not applicable)",
+            observed=redact_text(reason),
+        ))
+
+    def not_applicable_unless_checked(self, reason: str, *requirement_ids: str) -> None:
+        """At a scenario's end: each of these requirements that no check reached (its
+        condition never arose) is N/A for ``reason``."""
+        checked = {f.requirement for f in self.findings}
+        for requirement_id in requirement_ids:
+            if requirement_id not in checked:
+                self.not_applicable(requirement_id, reason)
+
     def _outcome(self, severity: str, ok: bool, requirement_id: str) -> str:
         if not self.catalogue[requirement_id].applies_to(self.api_version):
             return Outcome.NA
@@ -129,6 +148,8 @@ def overall_outcome(findings: list[dict[str, Any]], pytest_outcome: str, errored
     outcomes = {f["outcome"] for f in findings}
     if Outcome.WARN in outcomes:
         return Outcome.WARN
+    if outcomes == {Outcome.NA}:
+        return Outcome.NA  # every check found nothing to judge
     if outcomes and outcomes <= {Outcome.INFO, Outcome.NA}:
         return Outcome.INFO
     return Outcome.PASS

@@ -17,8 +17,10 @@ from typing import Any
 
 from .reporting.results import requirement_outcomes
 
-# How bad an outcome is for a diff: passing, warning, failing.
-_RANK = {"PASS": 0, "INFO": 0, "N/A": 0, "WARN": 1, "FAIL": 2, "ERROR": 2}
+# How bad an outcome is for a diff: passing, warning, failing. A requirement that lost its
+# evidence (NOT EXERCISED) is CHANGED, not REGRESSED, like one no longer checked (GONE).
+_RANK = {"PASS": 0, "INFO": 0, "N/A": 0, "NOT EXERCISED": 0, "WARN": 1, "FAIL": 2,
+         "ERROR": 2}
 EXIT_REGRESSED = 1
 EXIT_UNREADABLE = 2
 

@@ -11,7 +11,7 @@ from .concurrency import schedule_long_tests_first
 from .errors import CatalogUnavailable, SuiteError
 from .redaction import redact_text
 from .requirements import load_catalogue, version_tuple
-from .selection import requirement_ids, selected_plans
+from .selection import parameter_problems, requirement_ids, selected_plans, selection_problems
 
 CATALOG_EXIT_CODE = 2
 
@@ -30,6 +30,15 @@ class CollectionHooks:
             pytest.exit(
                 f"osb-conformance: cannot read the broker's catalog, so no scenario can be "
                 f"derived: {redact_text(str(exc))}", returncode=CATALOG_EXIT_CODE)
+        # Before anything is created: a selection that misses is a usage error (exit 4).
+        chosen = self.run.settings.run_config
+        problems = selection_problems(self.run.catalog, chosen) \
+            or parameter_problems(self.run.catalog, chosen)
+        if problems:
+            self.run.usage_error = True
+            raise pytest.UsageError(redact_text(
+                "osb-conformance: the selection does not fit the broker's catalog: "
+                + "; ".join(problems)))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:  # xdist controller only

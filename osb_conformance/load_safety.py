@@ -16,6 +16,8 @@ from .catalog import Plan
 from .ledger import Ledger
 from .settings import Settings
 
+CAPACITY_SKIP = "N/A: --osb-max-instances"  # how a test skipped for capacity starts
+
 
 def instance_share(config: pytest.Config) -> int | None:
     """This process's share of ``--osb-max-instances`` (None: unbounded)."""
@@ -47,7 +49,7 @@ def ensure_instance_capacity(ledger: Ledger, settings: Settings, instance_id: st
     live = {r.instance_id for r in ledger.live() if r.kind == "instance"}
     if instance_id in live or len(live) < limit:
         return
-    pytest.skip(f"N/A: --osb-max-instances allows {limit} live instance(s) here and "
+    pytest.skip(f"{CAPACITY_SKIP} allows {limit} live instance(s) here and "
                 f"{len(live)} are live; this test needs another")
 
 

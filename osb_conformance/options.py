@@ -112,6 +112,7 @@ def build_settings(config: pytest.Config, broker_url: str, **override: Any) -> S
         poll_timeout=poll_timeout,
         poll_interval=float(get("--osb-poll-interval", "OSB_POLL_INTERVAL", 0.2)),
         strict=bool(config.getoption("--osb-strict")),
+        certify=bool(config.getoption("--osb-certify")),
         platform=get("--osb-platform", "OSB_PLATFORM", "cloudfoundry"),
         report_json=config.getoption("--osb-report-json"),
         verify=False if config.getoption("--broker-insecure")

@@ -7,6 +7,7 @@ to their end and cleans up after the test. The request bodies come from
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from .ledger import Ledger, Resource
 from .load_safety import ensure_instance_capacity
 from .orphan_mitigation import Mitigation, mitigate, mitigation_reason
 from .polling import PollResult, poll_binding, poll_instance, polling_limit
+from .redaction import redact
 from .request_bodies import RequestBodies, new_id
 from .settings import Settings
 from .shared_instances import SharedInstances
@@ -102,7 +104,8 @@ class Platform(RequestBodies):
         if response.status != 202:
             raise PreconditionFailed(
                 f"could not provision a {plan.label} instance to test with: "
-                f"{response.describe()}", response.exchange)
+                f"{response.describe()}{self._configured_parameters_hint(plan, body)}",
+                response.exchange)
         result = self.poll_instance(plan, instance_id, operation_of(response))
         if result.state == "failed":
             self._mitigate_after(plan, "provision", result.last, instance_id,
@@ -110,7 +113,8 @@ class Platform(RequestBodies):
         if result.state != "succeeded":
             raise PreconditionFailed(
                 f"asynchronous provisioning of a {plan.label} instance did not succeed "
-                f"({_poll_summary(result)})", result.last.exchange if result.last else None)
+                f"({_poll_summary(result)}){self._configured_parameters_hint(plan, body)}",
+                result.last.exchange if result.last else None)
         return Instance(instance_id, plan, True, response, body)
 
     def ready_instance(self, plan: Plan) -> Instance:
@@ -119,6 +123,14 @@ class Platform(RequestBodies):
         instance = self.shared.borrow(self, plan)
         self.borrowed.add(instance.id)
         return instance
+
+    def _configured_parameters_hint(self, plan: Plan, body: dict[str, Any]) -> str:
+        """Where the operator's parameters were sent, a failed provision may be theirs."""
+        configured = self.parameters_for(plan)
+        if configured is None or body.get("parameters") != configured:
+            return ""
+        return (f"; it was sent the parameters configured for {plan.label}: "
+                f"{json.dumps(redact(configured))}: check them in the --osb-config file")
 
     def poll_instance(
         self, plan: Plan, instance_id: str, operation: str | None, deleting: bool = False,

@@ -2,7 +2,7 @@
 
 Without ``--broker-url`` the plugin stays dormant, so ``pytest`` in this repository
 runs the project's own tests. With it, the run collects the bundled conformance
-scenarios, and only them.
+scenarios, and only them. ``OSB_BROKER_URL`` counts only when no test paths were given.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
-    broker_url = config.getoption("--broker-url") or os.environ.get("OSB_BROKER_URL")
+    broker_url = broker_url_for(config)
     if not broker_url:
         return
     run = start_run(config, broker_url)
@@ -67,6 +67,26 @@ def pytest_configure(config: pytest.Config) -> None:
     if html_report_active(config):  # pytest-html's hooks exist only with its plugin
         config.pluginmanager.register(HtmlReport(run), "osb-conformance-html")
     config.args = [str(Path(__file__).parent / "scenarios")]
+
+
+def broker_url_for(config: pytest.Config) -> str | None:
+    """The broker to test, or None: the plugin stays dormant.
+
+    ``--broker-url`` always makes a conformance run. ``OSB_BROKER_URL`` only does when
+    pytest was given no test paths: ``pytest test_mine.py`` in a shell that exports it
+    runs ``test_mine.py``, not the suite (and says so).
+    """
+    given = config.getoption("--broker-url")
+    if given:
+        return given
+    from_env = os.environ.get("OSB_BROKER_URL")
+    if from_env and config.args_source == pytest.Config.ArgsSource.ARGS:
+        config.issue_config_time_warning(UserWarning(
+            f"osb-conformance: OSB_BROKER_URL is set, but pytest was given test paths "
+            f"({' '.join(config.args)}): running those, not the conformance suite; pass "
+            f"--broker-url to run the suite"), stacklevel=2)
+        return None
+    return from_env
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from .catalog import Plan
+from .selection import configured_for
 from .settings import Settings
 
 
@@ -36,12 +37,17 @@ class RequestBodies:
         return {**context, **self.settings.run_config.context, **extra}
 
     def parameters_for(self, plan: Plan) -> dict[str, Any] | None:
-        """Parameters the operator configured for this plan (by id, label or name)."""
-        configured = self.settings.run_config.parameters
-        for key in (plan.id, plan.label, plan.name):
-            if key in configured:
-                return dict(configured[key])
-        return None
+        """Provision parameters the operator configured for this plan (id, label or name)."""
+        return configured_for(self.settings.run_config.parameters, plan)
+
+    def update_parameters_for(self, plan: Plan) -> dict[str, Any] | None:
+        """Update parameters configured for this plan, else its provision parameters."""
+        configured = configured_for(self.settings.run_config.update_parameters, plan)
+        return configured if configured is not None else self.parameters_for(plan)
+
+    def bind_parameters_for(self, plan: Plan) -> dict[str, Any] | None:
+        """Bind parameters the operator configured for this plan."""
+        return configured_for(self.settings.run_config.bind_parameters, plan)
 
     def provision_body(self, plan: Plan, **overrides: Any) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -69,5 +75,8 @@ class RequestBodies:
             "bind_resource": bind_resource,
             "context": self.context(),
         }
+        parameters = self.bind_parameters_for(plan)
+        if parameters is not None:
+            body["parameters"] = parameters
         body.update(overrides)
         return body

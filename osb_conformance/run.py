@@ -22,7 +22,7 @@ from .ledger import Ledger
 from .options import build_settings
 from .redaction import REDACTOR
 from .reference_broker import ReferenceBroker, serve_in_thread
-from .reporting.results import ResultCollector
+from .reporting.results import ResultCollector, Verdict, verdict
 from .request_slots import RequestSlots
 from .selection import selected_plans
 from .settings import Settings
@@ -54,6 +54,7 @@ class ConformanceRun:
     stalled: StalledPlans = field(default_factory=lambda: StalledPlans(None))
     in_flight: Any = None  # InFlight: this process's waits, shown during long runs
     started: float | None = None  # time.monotonic() at the session's start
+    usage_error: bool = False  # refused before any test ran: no verdict
 
     def fetch_catalog(self) -> Catalog:
         """Fetch the catalog once per run; stop the run with one clear error if it fails."""
@@ -66,6 +67,10 @@ class ConformanceRun:
     def selected_plans(self) -> list[Plan]:
         """The catalog's plans this run tests (``--osb-services``, ``--osb-plans``, config)."""
         return selected_plans(self.fetch_catalog(), self.settings.run_config)
+
+    def verdict(self) -> Verdict:
+        """The run's verdict, coverage and exit code (certification asks for more)."""
+        return verdict(self.results, self.settings.api_version, certify=self.settings.certify)
 
     def close(self) -> None:
         self.client.close()

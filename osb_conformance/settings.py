@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .config_file import read_config_file
 from .fuzzing.budget import FuzzBudget
 
 SUPPORTED_API_VERSIONS = ("2.13", "2.14", "2.15", "2.16", "2.17")
@@ -31,17 +28,19 @@ class RunConfig:
     skip_services: tuple[str, ...] = ()
     include_plans: tuple[str, ...] = ()
     skip_plans: tuple[str, ...] = ()
-    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # provision, per plan
+    update_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bind_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     bind_resource: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | None) -> RunConfig:
-        """Read a YAML or JSON file; an absent path gives the defaults."""
+        """Read a YAML or JSON file (refused unless it fits ``specs/config.schema.json``);
+        an absent path gives the defaults."""
         if not path:
             return cls()
-        text = Path(path).read_text(encoding="utf-8")
-        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text) or {}
+        data = read_config_file(path)
         services = data.get("services", {}) or {}
         plans = data.get("plans", {}) or {}
         return cls(
@@ -50,6 +49,8 @@ class RunConfig:
             include_plans=tuple(plans.get("include", ()) or ()),
             skip_plans=tuple(plans.get("skip", ()) or ()),
             parameters=dict(data.get("parameters", {}) or {}),
+            update_parameters=dict(data.get("update_parameters", {}) or {}),
+            bind_parameters=dict(data.get("bind_parameters", {}) or {}),
             bind_resource=dict(data.get("bind_resource", {}) or {}),
             context=dict(data.get("context", {}) or {}),
         )
@@ -68,6 +69,7 @@ class Settings:
     poll_timeout: float = DEFAULT_POLL_TIMEOUT
     poll_interval: float = 0.2  # first pause; grows x1.5 to 2 s (the embedded broker: 0.05)
     strict: bool = False
+    certify: bool = False  # --osb-certify: applicable MUSTs must all be exercised
     platform: str = "cloudfoundry"
     report_json: str | None = None
     verify: bool | str = True  # False (--broker-insecure) or a CA bundle path

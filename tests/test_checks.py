@@ -70,6 +70,8 @@ def test_secrets_in_observations_are_redacted() -> None:
     ([{"outcome": "WARN"}], "passed", False, Outcome.WARN),
     ([{"outcome": "INFO"}], "passed", False, Outcome.INFO),
     ([{"outcome": "PASS"}, {"outcome": "INFO"}], "passed", False, Outcome.PASS),
+    ([{"outcome": "N/A"}], "passed", False, Outcome.NA),
+    ([{"outcome": "N/A"}, {"outcome": "INFO"}], "passed", False, Outcome.INFO),
     ([], "skipped", False, Outcome.NA),
     ([], "failed", False, Outcome.FAIL),
     ([], "failed", True, Outcome.ERROR),

@@ -69,9 +69,11 @@ def test_junit_testcases_carry_requirement_ids_and_levels(run: CertifiedRun) -> 
 def test_terminal_ends_with_one_verdict_line(run: CertifiedRun) -> None:
     lines = run.console.rstrip().splitlines()
     verdicts = [line for line in lines if line.startswith(VERDICT_PREFIX)]
-    summary = run.report["summary"]
+    summary, coverage = run.report["summary"], run.report["coverage"]
     assert verdicts == [
-        f"{VERDICT_PREFIX} NOT CONFORMANT (OSB API 2.17) pass={summary['PASS']} "
+        f"{VERDICT_PREFIX} NOT CONFORMANT (OSB API 2.17; {coverage['exercised']}/"
+        f"{coverage['applicable']} applicable MUST/SHOULD requirements exercised) "
+        f"pass={summary['PASS']} "
         f"fail={summary['FAIL']} warn={summary['WARN']} na={summary['N/A']} "
         f"info={summary['INFO']} error={summary['ERROR']}"]
     assert lines[-1] == verdicts[0]

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from osb_conformance.checks import CheckRecorder, Outcome
-from osb_conformance.requirements import load_catalogue
+from osb_conformance.requirements import load_catalogue, version_tuple
 from osb_conformance.settings import SUPPORTED_API_VERSIONS
 from tests.suite_runner import run_suite_inprocess
 
 
-def test_supported_versions_are_2_13_to_2_17() -> None:
-    assert SUPPORTED_API_VERSIONS == ("2.13", "2.14", "2.15", "2.16", "2.17")
+def test_each_supported_version_gates_exactly_the_requirements_new_in_it() -> None:
+    """Moving up one supported version enables exactly the requirements whose ``since`` is
+    that version, and the newest supported version is the catalogue's spec version."""
+    catalogue = load_catalogue()
+    assert SUPPORTED_API_VERSIONS[-1] == catalogue.spec_version
+    for older, newer in pairwise(SUPPORTED_API_VERSIONS):
+        gained = {r.id for r in catalogue if r.applies_to(newer) and not r.applies_to(older)}
+        assert gained == {r.id for r in catalogue if r.since == newer}, newer
+    oldest = SUPPORTED_API_VERSIONS[0]
+    assert {r.id for r in catalogue if not r.applies_to(oldest)} == {
+        r.id for r in catalogue if version_tuple(r.since) > version_tuple(oldest)}
+
+
+def test_an_unsupported_version_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess("--broker-url=reference", "--broker-api-version=2.12")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "invalid choice: '2.12'" in "\n".join(result.errlines)
 
 
 def test_a_violation_of_a_newer_requirement_is_not_applicable() -> None:

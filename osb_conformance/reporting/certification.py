@@ -155,8 +155,11 @@ class Certification:
             raise pytest.UsageError(
                 f"--osb-certify runs every check; {self.deselected} test(s) were deselected")
 
-    def pytest_sessionfinish(self, exitstatus: int) -> None:
-        self.exitstatus = exitstatus
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        # After the report hooks set the verdict's exit code: an applicable MUST that was
+        # not exercised (exit 5) leaves no bundle.
+        self.exitstatus = session.exitstatus
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.exitstatus in COMPLETED_EXIT_CODES:

@@ -29,6 +29,16 @@ class ReportHooks:
         self.run.cleanup.clean_up_once()  # the report lists what could not be deleted
         if self.run.settings.report_json:
             write_json_report(self.run.settings.report_json, self.run, session)
+        if self.decides_exit_code(exitstatus):
+            session.exitstatus = self.run.verdict().exit_code
+
+    def decides_exit_code(self, exitstatus: int) -> bool:
+        # pytest's own usage and internal errors, and a run that never collected (the
+        # catalog could not be read) keep their codes; a finished or interrupted run
+        # takes its verdict's.
+        return self.run.catalog is not None and not self.config.option.collectonly \
+            and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
+                               pytest.ExitCode.INTERRUPTED, pytest.ExitCode.NO_TESTS_COLLECTED)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_terminal_summary(self, terminalreporter: Any):  # type: ignore[no-untyped-def]
@@ -48,6 +58,7 @@ class ReportHooks:
     @property
     def writes_verdict(self) -> bool:
         # Nothing ran on a worker, with --collect-only, or when the catalog could not be read
-        # (that run ends with one clear error and exit code 2 instead).
+        # (that run ends with one clear error and exit code 2 instead), or after a usage
+        # error (exit code 4).
         return not self.is_worker and not self.config.option.collectonly \
-            and self.run.catalog is not None
+            and self.run.catalog is not None and not self.run.usage_error

@@ -21,7 +21,7 @@ from ..checks import Outcome
 from ..redaction import redact, redact_text
 from ..requirements import load_catalogue
 from ..transcript import curl_command, format_exchange
-from .results import merged_outcome, requirement_outcomes
+from .results import NOT_EXERCISED, Verdict, merged_outcome, requirement_outcomes
 from .run_info import run_info
 from .terminal import verdict_line
 
@@ -96,8 +96,7 @@ def summary_sections(run: Any) -> list[str]:
     results = run.results.results
     return [
         f"<style>{_stylesheet()}</style>",
-        verdict_banner(run.results.verdict(), run.settings.api_version,
-                       run.results.counts(), verdict_line(run)),
+        verdict_banner(run.verdict(), run.results.counts(), verdict_line(run)),
         leftovers_section(redact(run.leftovers)),
         matrix_table(requirement_outcomes(results)),
         features_section(info["features"]),
@@ -105,17 +104,19 @@ def summary_sections(run: Any) -> list[str]:
     ]
 
 
-def verdict_banner(verdict: str, api_version: str, counts: dict[str, int], line: str) -> str:
-    kind = "conformant" if verdict == "CONFORMANT" else "not-conformant"
+def verdict_banner(verdict: Verdict, counts: dict[str, int], line: str) -> str:
+    kind = "conformant" if verdict.text == "CONFORMANT" else "not-conformant"
     items = [("FAIL", "failures"), ("WARN", "SHOULD warnings"), ("N/A", "not applicable"),
              ("INFO", "informational"), ("ERROR", "errors"), ("PASS", "passed")]
     listed = "".join(
         f'<li class="osb-count osb-{_css(o)}" data-outcome="{escape(o)}">'
         f"<b>{counts.get(o, 0)}</b> {label}</li>" for o, label in items)
     return (
-        f'<div id="osb-verdict" class="osb-banner osb-{kind}" data-verdict="{escape(verdict)}">'
-        f'<div class="osb-verdict-text">{escape(verdict)}</div>'
-        f'<div class="osb-verdict-version">with OSB API {escape(api_version)}</div>'
+        f'<div id="osb-verdict" class="osb-banner osb-{kind}" '
+        f'data-verdict="{escape(verdict.text)}">'
+        f'<div class="osb-verdict-text">{escape(verdict.text)}</div>'
+        f'<div class="osb-verdict-version">with OSB API {escape(verdict.api_version)}; '
+        f'{escape(verdict.coverage.phrase())}</div>'
         f'<ul class="osb-counts">{listed}</ul>'
         f'<code class="osb-verdict-line">{escape(line)}</code></div>'
     )
@@ -130,27 +131,29 @@ def leftovers_section(leftovers: list[dict[str, Any]]) -> str:
 
 
 def matrix_table(by_requirement: dict[str, dict[str, Any]]) -> str:
-    """Requirements checked, by spec area (catalogue order) and outcome."""
+    """Requirements the run's tests name, by spec area (catalogue order) and outcome from
+    their own findings (NOT EXERCISED: no finding)."""
     catalogue = load_catalogue()
+    columns = [*OUTCOMES, NOT_EXERCISED]
     areas: dict[str, dict[str, int]] = {}
     for requirement in catalogue:
-        areas.setdefault(requirement.area, {str(o): 0 for o in OUTCOMES})
+        areas.setdefault(requirement.area, {str(o): 0 for o in columns})
     for rid, entry in by_requirement.items():
         if rid in catalogue:
             areas[catalogue[rid].area][entry["outcome"]] += 1
-    head = "".join(f'<th class="osb-{_css(o)}">{escape(o)}</th>' for o in OUTCOMES)
+    head = "".join(f'<th class="osb-{_css(o)}">{escape(o)}</th>' for o in columns)
     rows = []
     for area, counts in areas.items():
         total = sum(counts.values())
         cells = "".join(
             f'<td class="{"osb-cell osb-" + _css(o) if counts[o] else "osb-zero"}" '
-            f'data-outcome="{escape(o)}">{counts[o]}</td>' for o in OUTCOMES)
+            f'data-outcome="{escape(o)}">{counts[o]}</td>' for o in columns)
         rows.append(f'<tr data-area="{escape(area)}" class="{"" if total else "osb-unchecked"}">'
                     f"<th>{escape(area.replace('_', ' '))}</th>{cells}<td>{total}</td></tr>")
     return (
         '<section id="osb-matrix-section"><h3>Requirements by spec area</h3>'
         '<table id="osb-matrix"><thead><tr><th>Area</th>'
-        f'{head}<th>checked</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+        f'{head}<th>named</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
     )
 
 
@@ -314,7 +317,7 @@ def _html_extra(content: str) -> dict[str, Any]:
 
 
 def _css(outcome: str) -> str:
-    return "NA" if outcome == Outcome.NA else outcome
+    return "NA" if outcome == Outcome.NA else outcome.replace(" ", "-")
 
 
 def _stylesheet() -> str:

@@ -33,11 +33,16 @@ def build_report(run: Any, session: Any = None) -> dict[str, Any]:
             "transcript": redact(result["transcript"]),
             "duration": round(result["duration"], 4),
         })
+    verdict = run.verdict()
     return {
         "format": REPORT_FORMAT,
         "run": run_info(run),
         "summary": run.results.counts(),
-        "verdict": run.results.verdict(),
+        "verdict": verdict.text,
+        "coverage": {"applicable": len(verdict.coverage.applicable),
+                     "exercised": len(verdict.coverage.exercised),
+                     "not_exercised": redact(verdict.coverage.not_exercised),
+                     "exit_code": verdict.exit_code},
         "requirements": requirements_section(run.results.results,
                                              run.settings.api_version),
         "results": results,
@@ -47,11 +52,12 @@ def build_report(run: Any, session: Any = None) -> dict[str, Any]:
 
 
 def requirements_section(results: list[dict[str, Any]], api_version: str) -> dict[str, Any]:
-    """Per requirement the run touched: its level, area, spec link, outcome and tests."""
+    """Per requirement the run's tests name: its level, area, spec link, outcome (from its
+    own findings; NOT EXERCISED or N/A with a ``reason`` without any) and tests."""
     catalogue = load_catalogue()
     return {
         rid: {"level": catalogue[rid].level, "area": catalogue[rid].area,
-              "url": catalogue[rid].url(api_version), **entry}
+              "url": catalogue[rid].url(api_version), **redact(entry)}
         for rid, entry in requirement_outcomes(results).items() if rid in catalogue
     }
 

@@ -12,9 +12,8 @@ VERDICT_PREFIX = "OSB-CONFORMANCE VERDICT:"
 
 def verdict_line(run: Any) -> str:
     counts = run.results.counts()
-    version = run.settings.api_version
     return (
-        f"{VERDICT_PREFIX} {run.results.verdict()} (OSB API {version}) "
+        f"{VERDICT_PREFIX} {run.verdict().headline()} "
         f"pass={counts['PASS']} fail={counts['FAIL']} warn={counts['WARN']} "
         f"na={counts['N/A']} info={counts['INFO']} error={counts['ERROR']}"
     )
@@ -50,6 +49,7 @@ def write_summary(terminal: Any, run: Any) -> None:
     terminal.section("OSB cost", sep="-")
     for line in cost_lines(cost):
         terminal.line(line)
+    write_coverage(terminal, run)
     fuzz = run.settings.fuzz
     if fuzz.enabled:
         terminal.line(f"fuzzing: {fuzz.mode}, seed {fuzz.seed} "
@@ -60,3 +60,22 @@ def write_summary(terminal: Any, run: Any) -> None:
 def write_verdict(terminal: Any, run: Any) -> None:
     """The run's last terminal line: one machine-checkable verdict."""
     terminal.write_line(verdict_line(run), bold=True)
+
+
+def write_coverage(terminal: Any, run: Any) -> None:
+    """Below full coverage: which applicable requirements no finding speaks about, and why."""
+    verdict = run.verdict()
+    missing = verdict.coverage.not_exercised
+    if not missing:
+        return
+    terminal.section("OSB requirements not exercised", sep="-", yellow=True)
+    terminal.line(f"{verdict.coverage.phrase()}; not exercised:")
+    by_reason: dict[str, list[str]] = {}
+    for rid, reason in missing.items():
+        by_reason.setdefault(reason, []).append(rid)
+    for reason, ids in sorted(by_reason.items(), key=lambda item: -len(item[1])):
+        terminal.line(redact_text(f"  {', '.join(ids)}: {reason}"))
+    musts = verdict.coverage.missing_musts()
+    if run.settings.certify and musts:
+        terminal.line(f"--osb-certify: NOT certified: applicable MUST requirements were not "
+                      f"exercised: {', '.join(musts)}", red=True)

@@ -56,6 +56,9 @@ def test_json_body_with_other_content_type(
         check("CT-003B", response.status == 400,
               expected=f"400 Bad Request when refusing a body because of {label}",
               observed=response.describe())
+    else:
+        check.not_applicable("CT-003B", f"the broker did not refuse the body with {label}: "
+                                        f"{response.describe()}")
 
 
 def _with_extensions(body: dict[str, Any], *nested: str) -> dict[str, Any]:

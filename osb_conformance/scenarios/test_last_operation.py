@@ -75,8 +75,8 @@ def _judge_instance_answer(check: CheckRecorder, kind: str, answer: BrokerRespon
         check("LOI-004A", not forbidden,
               expected=f"no {' or '.join(forbidden) or 'such flag'} for a failed {kind}",
               observed=answer.describe())
-    elif flags:
-        check("LOI-004B", False,
+    else:
+        check("LOI-004B", not flags,
               expected="no instance_usable or update_repeatable unless an operation failed",
               observed=answer.describe())
     _judge_retry_after(check, "LOI-008B", answer)
@@ -172,6 +172,10 @@ def _follow_instance(
         _judge_no_gone(check, "LOI-007B", kind, result)
     _record_retry_after(check, "LOI-008A", result)
     _judge_terminal_in_time(check, platform, plan, result)
+    check.not_applicable_unless_checked("no instance operation failed", "LOI-004A")
+    check.not_applicable_unless_checked(
+        "no poll answer carried instance_usable or update_repeatable", "LOI-004C")
+    check.not_applicable_unless_checked("no poll answer carried Retry-After", "LOI-008B")
     if deleting:
         if result.succeeded:
             platform.ledger.mark_instance_deleted(instance_id)
@@ -227,6 +231,7 @@ def _follow_binding(
     if kind in CREATING:
         _judge_no_gone(check, "LOB-003B", kind, result)
     _record_retry_after(check, "LOB-004A", result)
+    check.not_applicable_unless_checked("no poll answer carried Retry-After", "LOB-004B")
     plan = instance.plan
     if deleting:
         if result.succeeded:

@@ -92,6 +92,9 @@ def test_unbind_during_async_bind(plan: Plan, platform: Platform, check: CheckRe
         check("UNB-006", response.status == 422 and response.error_code == "ConcurrencyError",
               expected="an unbind refused while the bind runs: 422 ConcurrencyError",
               observed=response.describe())
+        for requirement_id in ("UNB-007A", "UNB-007B"):
+            check.not_applicable(requirement_id, "the broker refused the unbind while the "
+                                                 "bind ran: nothing was halted")
         # let the bind end, polled with its operation, before cleanup unbinds it
         platform.poll_binding(instance, binding_id, operation_of(bound))
         return
