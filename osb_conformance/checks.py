@@ -84,6 +84,28 @@ class CheckRecorder:
             raise ConformanceFailure(finding)
         return ok
 
+    def also(
+        self, requirement_id: str, ok: bool, *, expected: str, observed: Any,
+    ) -> None:
+        """Record a finding that accompanies the check made right after it, without raising:
+        one observation breaking a SHOULD and a MUST reports both, whatever --osb-strict says.
+        """
+        requirement = self._requirement(requirement_id)
+        self.findings.append(Finding(
+            requirement=requirement_id, level=requirement.level,
+            outcome=self._outcome(requirement.severity, ok, requirement_id),
+            expectation=requirement.text, expected=expected, observed=redact_text(str(observed)),
+        ))
+
+    def not_exercised(self, requirement_id: str, reason: str) -> None:
+        """Record that this test could not judge the requirement, and why (N/A, never PASS)."""
+        requirement = self._requirement(requirement_id)
+        self.findings.append(Finding(
+            requirement=requirement_id, level=requirement.level, outcome=Outcome.NA,
+            expectation=requirement.text, expected="(not exercised)",
+            observed=redact_text(f"not exercised: {reason}"),
+        ))
+
     def info(self, requirement_id: str, observed: Any, expectation: str | None = None) -> None:
         """Record what the broker did where the spec leaves it open (never fails)."""
         requirement = self._requirement(requirement_id)

@@ -6,10 +6,11 @@ from typing import NoReturn
 
 import pytest
 
+from .absence import binding_delete_of_unknown, instance_delete_of_unknown
 from .catalog import Plan
 from .checks import CheckRecorder
 from .client import BrokerResponse
-from .platform import Platform
+from .platform import Platform, PreconditionFailed
 
 OPERATION_MAX_CHARS = 10_000
 STATES = ("in progress", "succeeded", "failed")
@@ -18,6 +19,22 @@ STATES = ("in progress", "succeeded", "failed")
 def not_applicable(reason: str) -> NoReturn:
     """Skip: the broker does not offer what this scenario needs (never a failure)."""
     pytest.skip(f"N/A: {reason}")
+
+
+def needs_accepted(plan: Plan, response: BrokerResponse, doing: str) -> None:
+    """Go on only when the broker answered 202 (``doing``: "provisions", "binds").
+
+    A synchronous success is N/A: the broker does not offer the asynchronous operation.
+    Any other answer is no reason for N/A: the scenario's setup failed, and says so.
+    """
+    if response.status == 202:
+        return
+    if response.status in (200, 201):
+        not_applicable(f"{plan.label} {doing} synchronously")
+    raise PreconditionFailed(
+        f"the scenario needs an asynchronous operation, but the broker answered the "
+        f"request ({doing.rstrip('s')} {plan.label}, accepts_incomplete=true) with "
+        f"{response.describe()}", response.exchange)
 
 
 def needs_bindable(plan: Plan) -> None:
@@ -46,6 +63,17 @@ def _json_or_none(response: BrokerResponse) -> object:
         return None
 
 
+def gone_while_creating(check: CheckRecorder, kind: str, answer: BrokerResponse) -> None:
+    """A 410 while polling a provision or update: the instance exists, so the MUST of 200
+    "upon successful processing" (LOI-001) fails; LOI-007B says why 410 is wrong there."""
+    check.also("LOI-007B", False, expected=f"no 410 Gone while polling a {kind}",
+               observed=answer.describe())
+    check("LOI-001", False,
+          expected=f"200 OK with a state while polling a {kind}: the instance exists (410 "
+                   "Gone is appropriate only for deletes, LOI-007B)",
+          observed=answer.describe())
+
+
 def instance_absent(
     platform: Platform, plan: Plan, instance_id: str, check: CheckRecorder, requirement: str
 ) -> None:
@@ -57,10 +85,14 @@ def instance_absent(
               expected="404 Not Found from GET: no instance was created",
               observed=response.describe())
         return
+    unknown = instance_delete_of_unknown(client, plan)
+    if unknown.proves_nothing:
+        check.not_exercised(requirement, unknown.reason("instance"))
+        return  # the ledger keeps the id: cleanup deletes it should it exist
     response = platform.deprovision(plan, instance_id)
-    check(requirement, response.status == 410,
-          expected="410 Gone from DELETE: no instance was created",
-          observed=response.describe())
+    check(requirement, unknown.shows_absence(response),
+          expected="410 Gone from DELETE (the answer for a never-created id): no instance "
+                   "was created", observed=response.describe())
 
 
 def instance_exists(
@@ -91,10 +123,14 @@ def binding_absent(
               expected="404 Not Found from GET: no binding was created",
               observed=response.describe())
         return
+    unknown = binding_delete_of_unknown(client, plan, instance_id)
+    if unknown.proves_nothing:
+        check.not_exercised(requirement, unknown.reason("binding"))
+        return
     response = client.unbind(instance_id, binding_id, plan.service.id, plan.id, True)
-    check(requirement, response.status == 410,
-          expected="410 Gone from DELETE: no binding was created",
-          observed=response.describe())
+    check(requirement, unknown.shows_absence(response),
+          expected="410 Gone from DELETE (the answer for a never-created id): no binding "
+                   "was created", observed=response.describe())
 
 
 def conflicting_provision_body(platform: Platform, plan: Plan, body: dict) -> dict | None:  # type: ignore[type-arg]

@@ -15,6 +15,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "[REDACTED]"
 _MIN_LITERAL = 4  # characters; shorter "secrets" would blank out ordinary words
+# Shorter literals (a port "4000", a user "app1") are replaced only as whole tokens: inside
+# a GUID or a longer word they are a coincidence, and blanking them makes reports unreadable.
+_WHOLE_TOKEN_BELOW = 8
+_TOKEN_CHAR = r"[A-Za-z0-9_-]"
 _FEW_LITERALS = 64  # up to this many, trying each literal beats indexing the text
 
 # Keys whose values are secret wherever they appear (headers, JSON bodies, query strings).
@@ -94,13 +98,22 @@ class Redactor:
     def redact_text(self, text: str) -> str:
         """Remove secrets from free text (messages, bodies, command lines)."""
         for literal in self._literals_to_replace(text):
-            text = text.replace(literal, REDACTED)
+            text = _replace_literal(text, literal)
         text = _TEXT_PATTERNS[0].sub(lambda m: m.group(1) + REDACTED, text)
         text = _TEXT_PATTERNS[1].sub(lambda m: m.group(1) + " " + REDACTED, text)
         text = _TEXT_PATTERNS[2].sub(lambda m: m.group(1) + REDACTED, text)
         text = _TEXT_PATTERNS[3].sub(lambda m: m.group(1) + REDACTED + "@", text)
         text = _TEXT_PATTERNS[4].sub(lambda m: m.group(1) + REDACTED, text)
         return _redact_json_strings(text)
+
+
+def _replace_literal(text: str, literal: str) -> str:
+    if len(literal) >= _WHOLE_TOKEN_BELOW:
+        return text.replace(literal, REDACTED)
+    if literal not in text:
+        return text
+    whole = re.compile(rf"(?<!{_TOKEN_CHAR}){re.escape(literal)}(?!{_TOKEN_CHAR})")
+    return whole.sub(REDACTED, text)
 
 
 def redact_command_line(argv: Sequence[str]) -> str:

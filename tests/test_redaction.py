@@ -112,3 +112,20 @@ def test_a_variable_standing_for_a_secret_is_kept(redactor: Redactor) -> None:
     curl = 'curl -H "Authorization: Bearer $OSB_BROKER_TOKEN" -u "$OSB_BROKER_USERNAME:$P"'
     assert redactor.redact_text(curl) == curl
     assert "abcdefgh" not in redactor.redact_text('-H "Authorization: Bearer abcdefgh"')
+
+
+def test_short_credential_values_only_as_whole_tokens(redactor: Redactor) -> None:
+    """A binding credential {"port": "4000"} once blanked every "4000" of every report,
+    the suite's own GUIDs included (issue 11, section 7)."""
+    redactor.learn_from({"credentials": {"port": "4000", "user": "app1"}})
+    guid = "1113aa00-0000-4000-8000-000000000001"
+    assert redactor.redact_text(f"instance {guid}") == f"instance {guid}"
+    assert redactor.redact_text("took 14000 ms, app10") == "took 14000 ms, app10"
+    assert redactor.redact_text('{"port": "4000", "uri": "db://app1:x@h:4000/d"}') == (
+        f'{{"port": "{REDACTED}", "uri": "db://{REDACTED}:x@h:{REDACTED}/d"}}')
+    assert redactor.redact({"echo": "4000"}) == {"echo": REDACTED}
+
+
+def test_long_credential_values_anywhere(redactor: Redactor) -> None:
+    redactor.learn_from({"credentials": {"password": "p4ssw0rd-long"}})
+    assert REDACTED in redactor.redact_text("prefix-p4ssw0rd-long-suffix")

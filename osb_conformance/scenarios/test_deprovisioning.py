@@ -8,7 +8,7 @@ from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
 from osb_conformance.client import BrokerResponse
 from osb_conformance.error_checks import ERROR_BODY_REQUIREMENTS, check_error_body
-from osb_conformance.expectations import is_json_object, not_applicable
+from osb_conformance.expectations import instance_absent, is_json_object, needs_accepted
 from osb_conformance.platform import Instance, Platform, new_id, operation_of
 from osb_conformance.response_checks import ended_meanwhile
 from osb_conformance.response_shapes import operation_problem
@@ -96,23 +96,15 @@ def test_deprovision_of_unknown_instance_is_410(
     check("DEP-004", response.status == 410, expected="410 Gone", observed=response.describe())
 
 
-@requirement("DEP-006", "DEP-007A", "DEP-007B")
+@requirement("DEP-001", "DEP-006", "DEP-007A", "DEP-007B")
 def test_deprovision_during_async_provision(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
     instance_id, provision = platform.provision(plan, accepts_incomplete=True)
-    if provision.status != 202:
-        not_applicable(f"{plan.label} provisions synchronously")
+    needs_accepted(plan, provision, "provisions")
     response = platform.deprovision(plan, instance_id)
-    if 400 <= response.status < 500:
-        check("DEP-006", response.status == 422 and response.error_code == "ConcurrencyError",
-              expected="a DELETE refused while provisioning runs: 422 ConcurrencyError",
-              observed=response.describe())
-        for requirement_id in ("DEP-007A", "DEP-007B"):
-            check.not_applicable(requirement_id, "the broker refused the DELETE while "
-                                                 "provisioning ran: nothing was halted")
-        # let provisioning end, polled with its operation, before cleanup deletes it
-        platform.poll_instance(plan, instance_id, operation_of(provision))
+    if response.status not in (200, 202):
+        _deprovision_refused(platform, plan, instance_id, provision, response, check)
         return
     if response.status == 200:
         polled = platform.client.instance_last_operation(
@@ -120,15 +112,29 @@ def test_deprovision_during_async_provision(
         check("DEP-007B", polled.status == 200 and polled.body_object().get("state") == "failed",
               expected="after a synchronous delete, last_operation reports the provision "
                        "'failed'", observed=polled.describe())
-    elif response.status == 202:
+    else:
         result = platform.poll_instance(plan, instance_id, operation_of(response), deleting=True)
         check("DEP-007B", result.succeeded,
               expected="last_operation reports the delete's state and it ends 'succeeded' "
                        "or 410", observed=result.last.describe() if result.last else "none")
-    else:
-        not_applicable(f"the broker answered the DELETE with {response.describe()}")
     platform.track(plan, instance_id)  # the broker said deleted; cleanup checks it is
-    again = platform.deprovision(plan, instance_id)
-    check("DEP-007A", again.status == 410,
-          expected="provisioning halted and the instance deleted: a second DELETE is 410",
-          observed=again.describe())
+    instance_absent(platform, plan, instance_id, check, "DEP-007A")
+
+
+def _deprovision_refused(
+    platform: Platform, plan: Plan, instance_id: str, provision: BrokerResponse,
+    response: BrokerResponse, check: CheckRecorder,
+) -> None:
+    """A DELETE during provisioning not answered 200 or 202: only 422 ConcurrencyError
+    is a refusal the spec allows; another 2xx or a 5xx is a finding, never N/A."""
+    if 200 <= response.status < 300:
+        check("DEP-001", False, expected="a DELETE that deleted answers 200 OK (or 202 while "
+              "deleting), not another 2xx", observed=response.describe())
+    check("DEP-006", response.status == 422 and response.error_code == "ConcurrencyError",
+          expected="a DELETE while provisioning runs: 200 (deleted), 202 (deleting) or, "
+                   "refused, 422 ConcurrencyError", observed=response.describe())
+    for requirement_id in ("DEP-007A", "DEP-007B"):
+        check.not_applicable(requirement_id, "the broker refused the DELETE while "
+                                             "provisioning ran: nothing was halted")
+    # let provisioning end, polled with its operation, before cleanup deletes it
+    platform.poll_instance(plan, instance_id, operation_of(provision))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from osb_conformance.absence import binding_delete_of_unknown, instance_delete_of_unknown
 from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
 from osb_conformance.client import BrokerResponse
@@ -56,7 +57,9 @@ def test_malformed_requests_are_refused(
             verdicts.append(Verdict("PROV-010", response.status == 400,
                                     f"400 Bad Request for a malformed provision ({odd.defect})",
                                     response.describe()))
-        if unchanged is not None:
+        if unchanged is None:
+            tally.note("absence not provable (DELETE of an unknown id is 2xx)")
+        else:
             verdicts.append(Verdict("FUZZ-003", unchanged[0],
                                     f"the malformed {operation} request created or changed "
                                     "nothing", unchanged[1]))
@@ -73,8 +76,11 @@ def test_malformed_requests_are_refused(
             describe=OddRequest.describe, nodeid=request.node.nodeid)
 
 
-def send(target: ParameterTarget, odd: OddRequest) -> tuple[BrokerResponse, tuple[bool, str]]:
-    """Send the malformed request; return the answer and whether nothing changed."""
+def send(
+    target: ParameterTarget, odd: OddRequest
+) -> tuple[BrokerResponse, tuple[bool, str] | None]:
+    """Send the malformed request; return the answer and whether nothing changed (None:
+    the broker gives no way to tell)."""
     platform, plan = target.platform, target.plan
     body = {} if odd.body is None else odd.body
     raw = {"content": odd.raw} if odd.raw is not None else {}
@@ -103,11 +109,16 @@ def accepted(response: BrokerResponse) -> bool:
     return 200 <= response.status < 300
 
 
-def instance_absent(platform: Platform, plan: Plan, instance_id: str) -> tuple[bool, str]:
-    """Whether no instance ``instance_id`` exists; if so the ledger forgets it."""
+def instance_absent(
+    platform: Platform, plan: Plan, instance_id: str
+) -> tuple[bool, str] | None:
+    """Whether no instance ``instance_id`` exists; if so the ledger forgets it. None when
+    the broker gives no way to tell (not retrievable, and a DELETE of anything is 2xx)."""
     if plan.service.instances_retrievable:
         answer = platform.client.fetch_instance(instance_id, plan.service.id, plan.id)
         absent = answer.status == 404
+    elif instance_delete_of_unknown(platform.client, plan).proves_nothing:
+        return None  # the ledger keeps the id: cleanup deletes it should it exist
     else:
         answer = platform.client.deprovision(instance_id, plan.service.id, plan.id, True)
         absent = answer.status in (404, 410)
@@ -118,12 +129,15 @@ def instance_absent(platform: Platform, plan: Plan, instance_id: str) -> tuple[b
 
 def binding_absent(
     platform: Platform, plan: Plan, instance_id: str, binding_id: str
-) -> tuple[bool, str]:
-    """Whether no binding ``binding_id`` exists; if so the ledger forgets it."""
+) -> tuple[bool, str] | None:
+    """Whether no binding ``binding_id`` exists; if so the ledger forgets it (None: no way
+    to tell)."""
     if plan.service.bindings_retrievable:
         answer = platform.client.fetch_binding(instance_id, binding_id, plan.service.id,
                                                plan.id)
         absent = answer.status == 404
+    elif binding_delete_of_unknown(platform.client, plan, instance_id).proves_nothing:
+        return None
     else:
         answer = platform.client.unbind(instance_id, binding_id, plan.service.id, plan.id,
                                         True)

@@ -10,7 +10,7 @@ import pytest
 from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
 from osb_conformance.client import BrokerResponse
-from osb_conformance.expectations import STATES, needs_bindable, not_applicable
+from osb_conformance.expectations import STATES, gone_while_creating, needs_accepted, needs_bindable
 from osb_conformance.platform import (
     Instance,
     Platform,
@@ -53,9 +53,10 @@ def test_last_operation_of_unknown_binding_is_404(
 # -- judging one poll answer ---------------------------------------------------------------
 def _judge_instance_answer(check: CheckRecorder, kind: str, answer: BrokerResponse) -> None:
     if answer.status == 410:
-        if kind not in CREATING:
-            check.info("LOI-007A", f"polling a finished {kind} answered 410 Gone")
-        return  # while creating: judged once per polling (LOI-007B)
+        if kind in CREATING:
+            gone_while_creating(check, kind, answer)  # fails the test
+        check.info("LOI-007A", f"polling a finished {kind} answered 410 Gone")
+        return
     body = answer.body_object()
     state = body.get("state")
     check("LOI-001", answer.status == 200 and state in STATES,
@@ -142,8 +143,7 @@ def test_instance_operations_poll_to_a_remembered_end(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
     instance_id, provision = platform.provision(plan)
-    if provision.status != 202:
-        not_applicable(f"{plan.label} provisions synchronously")
+    needs_accepted(plan, provision, "provisions")
     result = _follow_instance(platform, plan, instance_id, "provision", provision, check)
     if result.state != "succeeded":
         raise PreconditionFailed(f"asynchronous provisioning of {plan.label} did not succeed",
@@ -202,8 +202,7 @@ def test_binding_operations_poll_to_a_remembered_end(
     needs_bindable(plan)
     instance = platform.ready_instance(plan)
     binding_id, bind = platform.bind(instance)
-    if bind.status != 202:
-        not_applicable(f"{plan.label} binds synchronously")
+    needs_accepted(plan, bind, "binds")
     check.info("LOB-007", f"the 202 for a bind carries operation {operation_of(bind)!r}")
     result = _follow_binding(platform, instance, binding_id, "bind", bind, check)
     if result.state != "succeeded":

@@ -79,3 +79,31 @@ def _concurrent_update_409(broker: Any, request: Request, response: Response) ->
 register("concurrent-update-409", "CONC-001",
          "an update while the instance is being provisioned answers 409, not ConcurrencyError",
          after=_concurrent_update_409)
+
+
+def _resend_on_async_plan(route: str) -> Any:
+    """A predicate: an identical resend (answered 200) of a ``route`` on an async plan."""
+    def matches(broker: Any, request: Request, response: Response) -> bool:
+        instance = broker.state.instances.get(request.instance_id)
+        return request.route == route and response.status == 200 and instance is not None \
+            and broker.is_async(instance.plan_id)
+    return matches
+
+
+def _created_again(route: str) -> Any:
+    """An after-hook: the resend after an async create completed answers 201, not 200."""
+    is_resend = _resend_on_async_plan(route)
+
+    def after(broker: Any, request: Request, response: Response) -> Response:
+        if is_resend(broker, request, response):
+            return Response(201, response.body, response.headers)
+        return response
+    return after
+
+
+register("provision-resend-after-async-201", "PROV-016B",
+         "an identical provision re-sent after an async provision succeeded answers 201",
+         after=_created_again("provision"), strict_only=True)
+register("bind-resend-after-async-201", "BND-005",
+         "an identical bind re-sent after an async bind succeeded answers 201, not 200",
+         after=_created_again("bind"), strict_only=True)
