@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from .cleanup import clean_up_interruptible
+from .ledger import Ledger
 
 
 class CleanupHooks:
@@ -17,6 +18,7 @@ class CleanupHooks:
         self.run = run
         self.config = config
         self.cleaned_up = False
+        self.reported: set[str] = set()  # xdist workers that handed their leftovers over
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -34,9 +36,24 @@ class CleanupHooks:
             return
         self.cleaned_up = True
         left = clean_up_interruptible(self.run.client, self.run.ledger)
+        left += self._clean_up_after_lost_workers()
         self.run.client.take_exchanges()
         self.run.leftovers += [r.to_dict() for r in left]
 
+    def _clean_up_after_lost_workers(self) -> list[Any]:
+        """Workers that ended without handing over (killed on an interrupted run, or
+        crashed) left their ledger's journal: delete what it says is still there."""
+        if hasattr(self.config, "workerinput") or self.run.folder is None:
+            return []
+        left = []
+        for journal in sorted(self.run.folder.glob("ledger-*.jsonl")):
+            if journal.stem.removeprefix("ledger-") not in self.reported:
+                left += clean_up_interruptible(self.run.client, Ledger.replay(journal))
+        return left
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:  # xdist controller only
-        self.run.leftovers += getattr(node, "workeroutput", {}).get("osb_leftovers", [])
+        output = getattr(node, "workeroutput", None)
+        if output is not None and "osb_leftovers" in output:
+            self.reported.add(node.workerinput["workerid"])
+            self.run.leftovers += output["osb_leftovers"]

@@ -3,8 +3,10 @@ request that creates it is sent, so that cleanup can find it whatever happens ne
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -31,16 +33,44 @@ class Resource:
 
 
 class Ledger:
-    """Thread-safe list of what the suite created and whether it was deleted."""
+    """Thread-safe list of what the suite created and whether it was deleted.
 
-    def __init__(self) -> None:
+    With a journal, every change is also appended to a file, so that another process can
+    delete what this one left when it was killed (an xdist worker on an interrupted run).
+    """
+
+    def __init__(self, journal: Path | None = None) -> None:
         self._resources: list[Resource] = []
         self._lock = threading.Lock()
+        self.journal = journal
 
     def record(self, resource: Resource) -> Resource:
         with self._lock:
             self._resources.append(resource)
+            self._write({"record": resource.to_dict()})
         return resource
+
+    @classmethod
+    def replay(cls, journal: Path) -> Ledger:
+        """The ledger a journal describes (a line cut short by a kill is skipped)."""
+        ledger = cls()
+        for line in journal.read_text(encoding="utf-8").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if "record" in event:
+                ledger._resources.append(Resource(**event["record"]))
+            elif "instance_deleted" in event:
+                ledger.mark_instance_deleted(event["instance_deleted"])
+            elif "binding_deleted" in event:
+                ledger.mark_binding_deleted(*event["binding_deleted"])
+        return ledger
+
+    def _write(self, event: dict[str, Any]) -> None:
+        if self.journal is not None:
+            with self.journal.open("a", encoding="utf-8") as file:
+                file.write(json.dumps(event) + "\n")
 
     def live(self, owner: str | None = None) -> list[Resource]:
         """Resources not yet deleted (of one test, or of the whole run)."""
@@ -67,9 +97,11 @@ class Ledger:
             for resource in self._resources:
                 if resource.instance_id == instance_id:
                     resource.deleted = True
+            self._write({"instance_deleted": instance_id})
 
     def mark_binding_deleted(self, instance_id: str, binding_id: str) -> None:
         with self._lock:
             for resource in self._resources:
                 if resource.instance_id == instance_id and resource.binding_id == binding_id:
                     resource.deleted = True
+            self._write({"binding_deleted": [instance_id, binding_id]})

@@ -94,7 +94,10 @@ def start_run(config: pytest.Config, broker_url: str) -> ConformanceRun:
     folder, owns_folder = _run_folder(config)
     client = OSBClient(settings)
     client.slots = RequestSlots(folder, run_concurrency(config))
+    worker_input = getattr(config, "workerinput", None)
+    journal = folder / f"ledger-{worker_input['workerid']}.jsonl" if worker_input else None
     return ConformanceRun(settings=settings, client=client, embedded=embedded,
+                          ledger=Ledger(journal),
                           config=config, folder=folder, owns_folder=owns_folder,
                           stalled=StalledPlans(folder),
                           in_flight=InFlight(folder, client.stats.count_pause))
