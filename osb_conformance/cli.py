@@ -18,7 +18,8 @@ from typing import Any
 from .reporting.results import requirement_outcomes
 
 # How bad an outcome is for a diff: passing, warning, failing.
-_RANK = {"PASS": 0, "INFO": 0, "N/A": 0, "WARN": 1, "FAIL": 2, "ERROR": 2}
+# KNOWN ranks with FAIL: a waiver is not a fix, so FAIL -> KNOWN is no improvement.
+_RANK = {"PASS": 0, "INFO": 0, "N/A": 0, "WARN": 1, "FAIL": 2, "ERROR": 2, "KNOWN": 2}
 EXIT_REGRESSED = 1
 EXIT_UNREADABLE = 2
 

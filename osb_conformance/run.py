@@ -13,6 +13,7 @@ import pytest
 from .catalog import Catalog, Plan
 from .client import OSBClient
 from .errors import BrokerError, CatalogUnavailable
+from .known_deviations import InvalidKnownDeviations, KnownDeviations, load_known_deviations
 from .ledger import Ledger
 from .options import build_settings
 from .redaction import REDACTOR
@@ -39,6 +40,7 @@ class ConformanceRun:
     results: ResultCollector = field(default_factory=ResultCollector)
     leftovers: list[dict[str, Any]] = field(default_factory=list)  # what cleanup could not delete
     cleanup: Any = None  # the CleanupHooks that delete what the run created
+    known: KnownDeviations | None = None  # --osb-known-deviations
 
     def fetch_catalog(self) -> Catalog:
         """Fetch the catalog once per run; stop the run with one clear error if it fails."""
@@ -69,8 +71,15 @@ def start_run(config: pytest.Config, broker_url: str) -> ConformanceRun:
     if settings.verify is False:  # shown in this run's warnings summary, even with -q
         config.issue_config_time_warning(UserWarning(INSECURE_WARNING), stacklevel=2)
     REDACTOR.add_literals(settings.secrets)
+    try:
+        known = load_known_deviations(settings.known_deviations) \
+            if settings.known_deviations else None
+    except InvalidKnownDeviations as exc:
+        if embedded is not None:
+            embedded.stop()
+        raise pytest.UsageError(f"--osb-known-deviations: {exc}") from None
     return ConformanceRun(settings=settings, client=OSBClient(settings), embedded=embedded,
-                          config=config)
+                          config=config, known=known)
 
 
 def _reference_broker(config: pytest.Config) -> tuple[str, dict[str, Any], Any]:

@@ -27,6 +27,7 @@ class RunConfig:
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     bind_resource: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
+    known_deviations: str | None = None  # path, relative to the config file's folder
 
     @classmethod
     def load(cls, path: str | None) -> RunConfig:
@@ -45,6 +46,7 @@ class RunConfig:
             parameters=dict(data.get("parameters", {}) or {}),
             bind_resource=dict(data.get("bind_resource", {}) or {}),
             context=dict(data.get("context", {}) or {}),
+            known_deviations=_beside(path, data.get("known_deviations")),
         )
 
 
@@ -70,6 +72,9 @@ class Settings:
     test_timeout: float = 300.0  # per test (setup + call); cleanup has its own bounds
     keep_resources: bool = False  # --osb-keep-resources: no cleanup, listed loudly
     max_instances: int | None = None  # live instances at any moment, this process's share
+    known_deviations: str | None = None  # the known-deviations file (known_deviations.py)
+    strict_known: bool = False  # --osb-strict-known: stale known-deviation entries fail
+    report_md: str | None = None  # --osb-report-md: the Markdown summary
 
     @property
     def has_credentials(self) -> bool:
@@ -79,6 +84,13 @@ class Settings:
     def secrets(self) -> list[str]:
         """Strings that must never appear in output."""
         return [s for s in (self.password, self.token) if s]
+
+
+def _beside(config_path: str, path: str | None) -> str | None:
+    """A path named in the config file, read relative to that file's folder."""
+    if not path:
+        return None
+    return str(Path(config_path).parent / Path(path).expanduser())
 
 
 def option_or_env(config: Any, option: str, env: str, default: Any = None) -> Any:

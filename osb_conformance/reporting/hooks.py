@@ -1,4 +1,5 @@
-"""Writing the run's reports: the JSON file, the terminal summary and the verdict line.
+"""Writing the run's reports: the JSON and Markdown files, the terminal summary and the
+verdict line.
 
 Only the controller (or a serial run) writes them; workers only run tests.
 """
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 
 from .json_report import write_json_report
+from .known import exit_status
+from .markdown import write_markdown_report
 from .terminal import write_summary, write_verdict
 
 
@@ -27,8 +30,12 @@ class ReportHooks:
         if self.is_worker:
             return
         self.run.cleanup.clean_up_once()  # the report lists what could not be deleted
+        session.exitstatus = exit_status(self.run, session.exitstatus)  # --osb-strict-known
         if self.run.settings.report_json:
             write_json_report(self.run.settings.report_json, self.run, session)
+        if self.run.settings.report_md and self.run.catalog is not None:
+            write_markdown_report(self.run.settings.report_md, self.run,
+                                  self.config.getoption("htmlpath", None))
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_terminal_summary(self, terminalreporter: Any):  # type: ignore[no-untyped-def]

@@ -21,12 +21,14 @@ from ..checks import Outcome
 from ..redaction import redact, redact_text
 from ..requirements import load_catalogue
 from ..transcript import curl_command, format_exchange
+from .known import expired_entries, known_findings, stale_entries
 from .results import merged_outcome, requirement_outcomes
 from .run_info import run_info
 from .terminal import verdict_line
 
-OUTCOMES = [Outcome.PASS, Outcome.FAIL, Outcome.WARN, Outcome.NA, Outcome.INFO, Outcome.ERROR]
-_FAILING = {Outcome.FAIL, Outcome.ERROR, Outcome.WARN}
+OUTCOMES = [Outcome.PASS, Outcome.FAIL, Outcome.KNOWN, Outcome.WARN, Outcome.NA, Outcome.INFO,
+            Outcome.ERROR]
+_FAILING = {Outcome.FAIL, Outcome.ERROR, Outcome.WARN, Outcome.KNOWN}
 PHASES_KEY = pytest.StashKey[list[tuple[str, dict[str, Any]]]]()
 TITLE = "OSB conformance report"
 
@@ -99,6 +101,7 @@ def summary_sections(run: Any) -> list[str]:
         verdict_banner(run.results.verdict(), run.settings.api_version,
                        run.results.counts(), verdict_line(run)),
         leftovers_section(redact(run.leftovers)),
+        known_section(run),
         matrix_table(requirement_outcomes(results)),
         features_section(info["features"]),
         run_info_table(info),
@@ -107,8 +110,9 @@ def summary_sections(run: Any) -> list[str]:
 
 def verdict_banner(verdict: str, api_version: str, counts: dict[str, int], line: str) -> str:
     kind = "conformant" if verdict == "CONFORMANT" else "not-conformant"
-    items = [("FAIL", "failures"), ("WARN", "SHOULD warnings"), ("N/A", "not applicable"),
-             ("INFO", "informational"), ("ERROR", "errors"), ("PASS", "passed")]
+    items = [("FAIL", "failures"), ("KNOWN", "known deviations"), ("WARN", "SHOULD warnings"),
+             ("N/A", "not applicable"), ("INFO", "informational"), ("ERROR", "errors"),
+             ("PASS", "passed")]
     listed = "".join(
         f'<li class="osb-count osb-{_css(o)}" data-outcome="{escape(o)}">'
         f"<b>{counts.get(o, 0)}</b> {label}</li>" for o, label in items)
@@ -127,6 +131,36 @@ def leftovers_section(leftovers: list[dict[str, Any]]) -> str:
     items = "".join(f"<li>{escape(json.dumps(r, ensure_ascii=False))}</li>" for r in leftovers)
     return (f'<section id="osb-leftovers"><h3>Resources the suite could not delete</h3>'
             f"<ul>{items}</ul></section>")
+
+
+def known_section(run: Any) -> str:
+    """The known-deviations file's effect: covered findings, stale and expired entries."""
+    if run.known is None:
+        return ""
+    rows = "".join(
+        f'<tr class="osb-known" data-requirement="{escape(f["requirement"])}">'
+        f"<td>{escape(f['requirement'])}</td><td>{escape(f['known']['was'])}</td>"
+        f"<td>{escape(f['nodeid'])}</td><td>{escape(f['known']['reason'])}</td>"
+        f"<td>{escape(_who(f['known']))}</td><td>{escape(f['known']['expires'])}</td></tr>"
+        for f in redact(known_findings(run)))
+    entries = [(f"STALE entry {s.deviation.number} {s.deviation.requirement} "
+                f"({s.deviation.scope}): matched no FAIL/WARN finding (now {s.outcome_now})",
+                "osb-stale") for s in stale_entries(run)]
+    entries += [(f"EXPIRED entry {d.number} {d.requirement} ({d.scope}): expired {d.expires}, "
+                 "covers nothing", "osb-expired") for d in expired_entries(run)]
+    items = "".join(f'<li class="{kind}">{escape(redact_text(text))}</li>'
+                    for text, kind in entries)
+    table = ('<table id="osb-known-table"><thead><tr><th>Requirement</th><th>Was</th>'
+             "<th>Test</th><th>Reason</th><th>Owner / tracking</th><th>Expires</th></tr>"
+             f"</thead><tbody>{rows}</tbody></table>") if rows else \
+        "<p>No finding was covered by the file.</p>"
+    return (f'<section id="osb-known-section"><h3>Known deviations '
+            f"({escape(redact_text(run.known.path))})</h3>{table}"
+            f'{"<ul>" + items + "</ul>" if items else ""}</section>')
+
+
+def _who(entry: dict[str, Any]) -> str:
+    return " ".join(x for x in (entry.get("owner"), entry.get("tracking")) if x)
 
 
 def matrix_table(by_requirement: dict[str, dict[str, Any]]) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..redaction import redact, redact_text
 from ..requirements import load_catalogue
+from .known import json_section
 from .results import requirement_outcomes
 from .run_info import run_info
 
@@ -41,6 +42,7 @@ def build_report(run: Any, session: Any = None) -> dict[str, Any]:
                                              run.settings.api_version),
         "results": results,
         "leftovers": redact(run.leftovers),
+        "known_deviations": redact(json_section(run)),
     }
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from ..checks import Outcome
 
-_SEVERITY = [Outcome.NA, Outcome.PASS, Outcome.INFO, Outcome.WARN, Outcome.FAIL, Outcome.ERROR]
+_SEVERITY = [Outcome.NA, Outcome.PASS, Outcome.INFO, Outcome.KNOWN, Outcome.WARN, Outcome.FAIL,
+             Outcome.ERROR]
 
 
 class ResultCollector:
@@ -50,15 +51,26 @@ class ResultCollector:
         return [f | {"nodeid": r["nodeid"]} for r in self.results for f in r["findings"]
                 if f["outcome"] == Outcome.WARN]
 
+    def known(self) -> list[dict[str, Any]]:
+        """Findings a known-deviations entry covers, each with its test's nodeid."""
+        return [f | {"nodeid": r["nodeid"], "service": r["service"], "plan": r["plan"]}
+                for r in self.results for f in r["findings"] if f["outcome"] == Outcome.KNOWN]
+
+    def known_failures(self) -> list[dict[str, Any]]:
+        """Known findings that would have failed the run (a MUST, or a SHOULD under strict)."""
+        return [f for f in self.known() if f["known"]["was"] == Outcome.FAIL]
+
     def verdict(self) -> str:
         counts = self.counts()
-        failed = counts[Outcome.FAIL] or counts[Outcome.ERROR]
+        # A known deviation changes the exit code, never the truth (known_deviations.py).
+        failed = counts[Outcome.FAIL] or counts[Outcome.ERROR] or self.known_failures()
         if failed:
             return "NOT CONFORMANT"
         if self.interrupted:
             return "INCOMPLETE (interrupted)"
         # A run that checked nothing proves nothing (e.g. everything deselected or N/A).
-        checked = sum(counts[o] for o in (Outcome.PASS, Outcome.WARN, Outcome.INFO))
+        checked = sum(counts[o] for o in (Outcome.PASS, Outcome.WARN, Outcome.INFO,
+                                          Outcome.KNOWN))
         return "CONFORMANT" if checked else "INCOMPLETE (nothing checked)"
 
 
@@ -92,9 +104,13 @@ def evidence(result: dict[str, Any], requirement: str) -> str | None:
     own = [f["outcome"] for f in result["findings"] if f["requirement"] == requirement]
     if own:
         return worst(own)
-    others_failed = any(f["outcome"] == Outcome.FAIL for f in result["findings"])
-    if result["outcome"] == Outcome.FAIL and others_failed:
+    others_failed = any(f["outcome"] == Outcome.FAIL
+                        or f.get("known", {}).get("was") == Outcome.FAIL
+                        for f in result["findings"])
+    if result["outcome"] in (Outcome.FAIL, Outcome.KNOWN) and others_failed:
         return None
+    if result["outcome"] == Outcome.KNOWN:  # known for another requirement, not this one
+        return str(Outcome.PASS)
     return str(result["outcome"])
 
 
