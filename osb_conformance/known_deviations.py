@@ -180,3 +180,71 @@ def schema() -> dict[str, Any]:
     text = resources.files("osb_conformance.specs").joinpath(
         "known-deviations.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
+
+
+# -- writing a first file from a report ---------------------------------------------------------
+GENERATED_DAYS = 90
+PLACEHOLDER_REASON = "TODO: why this deviation is accepted for now"
+PLACEHOLDER_OWNER = "TODO: owner (team or person) or set tracking: <issue link> instead"
+
+
+def file_for_report(report: dict[str, Any], today: dt.date, *, days: int = GENERATED_DAYS,
+                    owner: str | None = None) -> str:
+    """A known-deviations file (YAML) covering a JSON report's FAIL, WARN and KNOWN findings.
+
+    An entry is scoped to a service/plan when only some of the report's plans showed the
+    deviation, so a regression on another plan still fails. Failures without a finding
+    (the broker answered something unusable, or the suite broke) cannot be covered; a comment
+    counts them.
+    """
+    catalogue = load_catalogue()
+    expires = (today + dt.timedelta(days=days)).isoformat()
+    all_plans = {(r["service"], r["plan"]) for r in report.get("results", []) if r["plan"]}
+    lines = [
+        "# osb-conformance known deviations (specs/known-deviations.schema.json)",
+        f"# Written {today.isoformat()} from a report; every entry expires {expires}.",
+        "# Replace each TODO: a reason, and an owner or a tracking link. Then fix the findings",
+        "# one by one: an entry no finding matches any more is reported STALE; delete it.",
+        "deviations:",
+    ]
+    entries = _entries(report)
+    for requirement, scopes in entries.items():
+        level = catalogue[requirement].level if requirement in catalogue else "?"
+        text = catalogue[requirement].text if requirement in catalogue else ""
+        everywhere = (None, None) in scopes or set(scopes) >= all_plans
+        targets = [(None, None)] if everywhere else sorted(scopes)
+        for service, plan in targets:
+            example = scopes.get((service, plan)) or next(iter(scopes.values()))
+            lines += [f"  # {level}: {_one_line(text)}",
+                      f"  # seen: expected {_one_line(example['expected'])}; "
+                      f"observed {_one_line(example['observed'])}",
+                      f"  - requirement: {requirement}"]
+            if service is not None:
+                lines += [f"    service: {json.dumps(service)}", f"    plan: {json.dumps(plan)}"]
+            lines += [f"    reason: {json.dumps(PLACEHOLDER_REASON)}",
+                      f"    owner: {json.dumps(owner or PLACEHOLDER_OWNER)}",
+                      f"    expires: {expires}"]
+    if not entries:
+        lines[-1] = "deviations: []  # the report has no FAIL or WARN finding"
+    uncovered = [r for r in report.get("results", []) if r["outcome"] in ("FAIL", "ERROR")
+                 and not any(f["outcome"] in COVERABLE for f in r["findings"])]
+    if uncovered:
+        lines.append(f"# {len(uncovered)} failing test(s) have no finding to cover (broker "
+                     "errors or suite errors), e.g. " + uncovered[0]["nodeid"])
+    return "\n".join(lines) + "\n"
+
+
+def _entries(report: dict[str, Any]) -> dict[str, dict[tuple[Any, Any], dict[str, Any]]]:
+    """Requirement -> (service, plan) -> one finding seen there (plan-less tests: None)."""
+    entries: dict[str, dict[tuple[Any, Any], dict[str, Any]]] = {}
+    for result in report.get("results", []):
+        scope = (result["service"], result["plan"]) if result["plan"] else (None, None)
+        for finding in result["findings"]:
+            if finding["outcome"] in (*COVERABLE, Outcome.KNOWN):
+                entries.setdefault(finding["requirement"], {}).setdefault(scope, finding)
+    return dict(sorted(entries.items()))
+
+
+def _one_line(text: str, limit: int = 120) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
