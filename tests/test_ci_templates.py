@@ -150,6 +150,8 @@ def test_action_runs_the_suite_and_writes_reports_and_summary(tmp_path: Path) ->
         assert waived.report_file(name).exists(), name
     report = json.loads(waived.report_file("report.json").read_text())
     assert report["requirements"]["PROV-012"]["outcome"] == "KNOWN"
+    html = waived.report_file("report.html").read_text(encoding="utf-8")
+    assert 'id="osb-known-section"' in html and 'data-outcome="KNOWN"><b>1</b>' in html
     upload = waived.uses["actions/upload-artifact@v4"]
     assert upload["name"] == "osb-conformance-reports"
     assert (tmp_path / "waived" / upload["path"]).is_dir()

@@ -26,8 +26,10 @@ from .results import merged_outcome, requirement_outcomes
 from .run_info import run_info
 from .terminal import verdict_line
 
-OUTCOMES = [Outcome.PASS, Outcome.FAIL, Outcome.KNOWN, Outcome.WARN, Outcome.NA, Outcome.INFO,
-            Outcome.ERROR]
+OUTCOMES = [Outcome.PASS, Outcome.FAIL, Outcome.WARN, Outcome.NA, Outcome.INFO, Outcome.ERROR]
+# With a known-deviations file the banner and the matrix also count KNOWN.
+OUTCOMES_WITH_KNOWN = [Outcome.PASS, Outcome.FAIL, Outcome.KNOWN, Outcome.WARN, Outcome.NA,
+                       Outcome.INFO, Outcome.ERROR]
 _FAILING = {Outcome.FAIL, Outcome.ERROR, Outcome.WARN, Outcome.KNOWN}
 PHASES_KEY = pytest.StashKey[list[tuple[str, dict[str, Any]]]]()
 TITLE = "OSB conformance report"
@@ -99,20 +101,24 @@ def summary_sections(run: Any) -> list[str]:
     return [
         f"<style>{_stylesheet()}</style>",
         verdict_banner(run.results.verdict(), run.settings.api_version,
-                       run.results.counts(), verdict_line(run)),
+                       run.results.counts(), verdict_line(run), known=run.known is not None),
         leftovers_section(redact(run.leftovers)),
         known_section(run),
-        matrix_table(requirement_outcomes(results)),
+        matrix_table(requirement_outcomes(results),
+                     OUTCOMES_WITH_KNOWN if run.known is not None else OUTCOMES),
         features_section(info["features"]),
         run_info_table(info),
     ]
 
 
-def verdict_banner(verdict: str, api_version: str, counts: dict[str, int], line: str) -> str:
+def verdict_banner(verdict: str, api_version: str, counts: dict[str, int], line: str, *,
+                   known: bool = False) -> str:
     kind = "conformant" if verdict == "CONFORMANT" else "not-conformant"
     items = [("FAIL", "failures"), ("KNOWN", "known deviations"), ("WARN", "SHOULD warnings"),
              ("N/A", "not applicable"), ("INFO", "informational"), ("ERROR", "errors"),
              ("PASS", "passed")]
+    if not known:
+        items = [item for item in items if item[0] != "KNOWN"]
     listed = "".join(
         f'<li class="osb-count osb-{_css(o)}" data-outcome="{escape(o)}">'
         f"<b>{counts.get(o, 0)}</b> {label}</li>" for o, label in items)
@@ -163,22 +169,23 @@ def _who(entry: dict[str, Any]) -> str:
     return " ".join(x for x in (entry.get("owner"), entry.get("tracking")) if x)
 
 
-def matrix_table(by_requirement: dict[str, dict[str, Any]]) -> str:
+def matrix_table(by_requirement: dict[str, dict[str, Any]],
+                 outcomes: list[Outcome] = OUTCOMES) -> str:
     """Requirements checked, by spec area (catalogue order) and outcome."""
     catalogue = load_catalogue()
     areas: dict[str, dict[str, int]] = {}
     for requirement in catalogue:
-        areas.setdefault(requirement.area, {str(o): 0 for o in OUTCOMES})
+        areas.setdefault(requirement.area, {str(o): 0 for o in outcomes})
     for rid, entry in by_requirement.items():
         if rid in catalogue:
             areas[catalogue[rid].area][entry["outcome"]] += 1
-    head = "".join(f'<th class="osb-{_css(o)}">{escape(o)}</th>' for o in OUTCOMES)
+    head = "".join(f'<th class="osb-{_css(o)}">{escape(o)}</th>' for o in outcomes)
     rows = []
     for area, counts in areas.items():
         total = sum(counts.values())
         cells = "".join(
             f'<td class="{"osb-cell osb-" + _css(o) if counts[o] else "osb-zero"}" '
-            f'data-outcome="{escape(o)}">{counts[o]}</td>' for o in OUTCOMES)
+            f'data-outcome="{escape(o)}">{counts[o]}</td>' for o in outcomes)
         rows.append(f'<tr data-area="{escape(area)}" class="{"" if total else "osb-unchecked"}">'
                     f"<th>{escape(area.replace('_', ' '))}</th>{cells}<td>{total}</td></tr>")
     return (
