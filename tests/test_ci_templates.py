@@ -151,7 +151,9 @@ def test_action_runs_the_suite_and_writes_reports_and_summary(tmp_path: Path) ->
     report = json.loads(waived.report_file("report.json").read_text())
     assert report["requirements"]["PROV-012"]["outcome"] == "KNOWN"
     html = waived.report_file("report.html").read_text(encoding="utf-8")
-    assert 'id="osb-known-section"' in html and 'data-outcome="KNOWN"><b>1</b>' in html
+    assert 'id="osb-known-section"' in html
+    assert f'data-outcome="KNOWN"><b>{report["summary"]["KNOWN"]}</b>' in html
+    assert report["summary"]["KNOWN"] >= 1
     upload = waived.uses["actions/upload-artifact@v4"]
     assert upload["name"] == "osb-conformance-reports"
     assert (tmp_path / "waived" / upload["path"]).is_dir()
