@@ -10,6 +10,7 @@ import pytest
 from .catalog import Plan
 from .checks import CheckRecorder, Outcome, overall_outcome
 from .errors import BrokerError, ConformanceFailure
+from .known_deviations import mark_known
 from .redaction import redact_text
 from .requirements import load_catalogue
 from .selection import requirement_ids
@@ -45,14 +46,23 @@ class AttributionHooks:
         _rewrite_longrepr(report, call, exchanges)
         report.sections = [(name, redact_text(text)) for name, text in report.sections]
         plan = item.callspec.params.get("plan") if hasattr(item, "callspec") else None
+        service_name = plan.service.name if isinstance(plan, Plan) else None
+        plan_name = plan.name if isinstance(plan, Plan) else None
         ids = sorted(requirement_ids(item))
+        # The one place a known deviation changes an outcome: the findings it covers become
+        # KNOWN, and a test that failed on nothing else ends like pytest's expected failure.
+        covered = mark_known(findings, self.run.known, service_name, plan_name)
+        waived = covered and _failed_only_on_known(report, call, findings)
+        outcome = overall_outcome(findings, "passed" if waived else report.outcome, errored)
+        if waived:
+            _as_expected_failure(report, findings)
         report.osb = {
             "requirements": ids,
             "findings": findings,
             "transcript": exchanges,
-            "service": plan.service.name if isinstance(plan, Plan) else None,
-            "plan": plan.name if isinstance(plan, Plan) else None,
-            "outcome": str(overall_outcome(findings, report.outcome, errored)),
+            "service": service_name,
+            "plan": plan_name,
+            "outcome": str(outcome),
             "skip_reason": _skip_reason(report),
         }
         if call.when == "call":
@@ -60,7 +70,7 @@ class AttributionHooks:
         if call.when == "call" or (call.when == "setup" and report.outcome != "passed"):
             levels = sorted({load_catalogue()[i].level for i in ids})
             properties = [("requirements", " ".join(ids)), ("levels", " ".join(levels)),
-                          ("outcome", report.osb["outcome"])]
+                          ("outcome", report.osb["outcome"]), *_known_properties(findings)]
             report.user_properties += properties
             # junitxml writes the properties of the teardown report, made from the item's.
             item.user_properties += properties
@@ -69,6 +79,8 @@ class AttributionHooks:
         osb = getattr(report, "osb", None)
         if report.when == "call" and osb and osb["outcome"] == Outcome.WARN:
             return "warned", "W", ("WARN", {"yellow": True})
+        if report.when == "call" and osb and osb["outcome"] == Outcome.KNOWN:
+            return "known", "K", ("KNOWN", {"yellow": True})
         return None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -81,6 +93,35 @@ def _is_error(call: pytest.CallInfo[None]) -> bool:
         return False
     return not call.excinfo.errisinstance(
         (ConformanceFailure, BrokerError, pytest.skip.Exception, KeyboardInterrupt))
+
+
+def _failed_only_on_known(report: pytest.TestReport, call: pytest.CallInfo[None],
+                          findings: list[dict[str, Any]]) -> bool:
+    """The test failed on a check whose finding is now KNOWN, and on nothing else."""
+    return report.failed and call.excinfo is not None \
+        and call.excinfo.errisinstance(ConformanceFailure) \
+        and not any(f["outcome"] == Outcome.FAIL for f in findings) \
+        and any(f.get("known", {}).get("was") == Outcome.FAIL for f in findings)
+
+
+def _as_expected_failure(report: pytest.TestReport, findings: list[dict[str, Any]]) -> None:
+    """A waived failure is reported the way pytest reports an xfail: skipped, with
+    ``wasxfail`` as the reason (JUnit: ``<skipped type="pytest.xfail" message=...>``),
+    so it fails neither pytest's exit code nor a JUnit consumer's build."""
+    report.outcome = "skipped"
+    report.wasxfail = redact_text("; ".join(_known_reason(f) for f in findings if "known" in f))
+
+
+def _known_reason(finding: dict[str, Any]) -> str:
+    known = finding["known"]
+    who = " ".join(x for x in (known["owner"], known["tracking"]) if x)
+    return (f"known deviation {finding['requirement']} ({known['was']}): {known['reason']} "
+            f"[{who}; expires {known['expires']}]")
+
+
+def _known_properties(findings: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    reasons = [_known_reason(f) for f in findings if "known" in f]
+    return [("known_deviations", redact_text("; ".join(reasons)))] if reasons else []
 
 
 def _rewrite_longrepr(
@@ -100,6 +141,8 @@ def _rewrite_longrepr(
 
 
 def _skip_reason(report: pytest.TestReport) -> str | None:
+    if report.skipped and hasattr(report, "wasxfail"):
+        return str(report.wasxfail)
     if report.skipped and isinstance(report.longrepr, tuple):
         return str(report.longrepr[2])
     return None

@@ -26,6 +26,7 @@ class Outcome(StrEnum):
     NA = "N/A"
     INFO = "INFO"
     ERROR = "ERROR"
+    KNOWN = "KNOWN"  # a FAIL or WARN a known-deviations entry covers (known_deviations.py)
 
 
 @dataclass
@@ -170,6 +171,8 @@ def overall_outcome(findings: list[dict[str, Any]], pytest_outcome: str, errored
     outcomes = {f["outcome"] for f in findings}
     if Outcome.WARN in outcomes:
         return Outcome.WARN
+    if Outcome.KNOWN in outcomes:
+        return Outcome.KNOWN
     if outcomes == {Outcome.NA}:
         return Outcome.NA  # every check found nothing to judge
     if outcomes and outcomes <= {Outcome.INFO, Outcome.NA}:

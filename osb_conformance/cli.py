@@ -1,13 +1,16 @@
-"""The ``osb-conformance`` command: ``osb-conformance diff OLD.json NEW.json``.
+"""The ``osb-conformance`` command: ``diff OLD.json NEW.json`` and
+``known-deviations REPORT.json``.
 
 The diff compares two JSON reports requirement by requirement and lists what regressed,
 what was fixed, what is new and what is no longer checked. It exits 1 when something
-regressed, so CI can gate on it.
+regressed, so CI can gate on it. ``known-deviations`` prints a known-deviations file
+covering a report's current FAIL/WARN findings, so a team starts where it stands.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -15,12 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .known_deviations import GENERATED_DAYS, file_for_report
 from .reporting.results import requirement_outcomes
 
 # How bad an outcome is for a diff: passing, warning, failing. A requirement that lost its
 # evidence (NOT EXERCISED) is CHANGED, not REGRESSED, like one no longer checked (GONE).
+# KNOWN ranks with FAIL: a waiver is not a fix, so FAIL -> KNOWN is no improvement.
 _RANK = {"PASS": 0, "INFO": 0, "N/A": 0, "NOT EXERCISED": 0, "WARN": 1, "FAIL": 2,
-         "ERROR": 2}
+         "ERROR": 2, "KNOWN": 2}
 EXIT_REGRESSED = 1
 EXIT_UNREADABLE = 2
 
@@ -110,7 +115,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                                             "exit 1 when something regressed")
     diff.add_argument("old", help="the earlier JSON report (--osb-report-json)")
     diff.add_argument("new", help="the later JSON report")
+    known = commands.add_parser(
+        "known-deviations", help="print a known-deviations file (YAML) covering a JSON "
+                                 "report's FAIL/WARN findings")
+    known.add_argument("report", help="a JSON report (--osb-report-json)")
+    known.add_argument("--days", type=int, default=GENERATED_DAYS,
+                       help=f"entries expire this many days from today ({GENERATED_DAYS})")
+    known.add_argument("--owner", default=None, help="owner of every entry (else a TODO)")
     arguments = parser.parse_args(argv)
+    if arguments.command == "known-deviations":
+        return _known_deviations(arguments)
     try:
         old, new = _load(arguments.old), _load(arguments.new)
     except (OSError, ValueError) as exc:
@@ -119,6 +133,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     changes = diff_reports(old, new)
     print(render(changes, old, new, (arguments.old, arguments.new)))
     return EXIT_REGRESSED if any(c.kind == "REGRESSED" for c in changes) else 0
+
+
+def _known_deviations(arguments: argparse.Namespace) -> int:
+    try:
+        report = _load(arguments.report)
+    except (OSError, ValueError) as exc:
+        print(f"osb-conformance known-deviations: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    today = dt.datetime.now(dt.UTC).date()
+    sys.stdout.write(file_for_report(report, today, days=arguments.days, owner=arguments.owner))
+    return 0
 
 
 if __name__ == "__main__":

@@ -90,6 +90,16 @@ def add_options(parser: pytest.Parser) -> None:
                     help="property-based fuzzing budget: off, quick (default) or thorough; "
                          "--hypothesis-seed=N repeats a run [env OSB_FUZZ]")
     add_concurrency_option(group)
+    group.addoption("--osb-known-deviations", default=None, metavar="FILE",
+                    help="YAML/JSON of accepted deviations (requirement, optional service/"
+                         "plan, reason, owner or tracking link, expiry): the FAIL/WARN findings "
+                         "they cover become KNOWN and do not fail the run; also the "
+                         "known_deviations key of --osb-config")
+    group.addoption("--osb-strict-known", action="store_true", default=False,
+                    help="known-deviation entries that match no finding (STALE) fail the run")
+    group.addoption("--osb-report-md", default=None, metavar="PATH",
+                    help="write a short Markdown report here (for a CI job summary or a "
+                         "pull-request comment)")
     group.addoption("--osb-fuzz-examples", type=int, default=None, metavar="N",
                     help="generated examples per fuzz property (overrides --osb-fuzz's count)")
 
@@ -99,6 +109,7 @@ def build_settings(config: pytest.Config, broker_url: str, **override: Any) -> S
     def get(option: str, env: str, default: Any) -> Any:
         return option_or_env(config, option, env, default)
 
+    run_config = _selection(config, RunConfig.load(config.getoption("--osb-config")))
     poll_timeout = float(get("--osb-poll-timeout", "OSB_POLL_TIMEOUT", DEFAULT_POLL_TIMEOUT))
     cert = config.getoption("--broker-client-cert")
     key = config.getoption("--broker-client-key")
@@ -118,13 +129,17 @@ def build_settings(config: pytest.Config, broker_url: str, **override: Any) -> S
         verify=False if config.getoption("--broker-insecure")
         else config.getoption("--broker-ca-bundle") or True,
         client_cert=(cert, key) if cert and key else cert,
-        run_config=_selection(config, RunConfig.load(config.getoption("--osb-config"))),
+        run_config=run_config,
         test_timeout=float(get("--osb-test-timeout", "OSB_TEST_TIMEOUT",
                                default_test_timeout(poll_timeout))),
         keep_resources=bool(config.getoption("--osb-keep-resources")),
         max_instances=instance_share(config),
         fuzz=make_budget(get("--osb-fuzz", "OSB_FUZZ", None),
                          config.getoption("--osb-fuzz-examples"), _fuzz_seed(config)),
+        known_deviations=config.getoption("--osb-known-deviations")
+        or run_config.known_deviations,
+        strict_known=bool(config.getoption("--osb-strict-known")),
+        report_md=config.getoption("--osb-report-md"),
     )
     values.update(override)
     return Settings(**values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import secrets
@@ -18,11 +19,19 @@ from .client import OSBClient
 from .concurrency import run_concurrency
 from .errors import BrokerError, CatalogUnavailable
 from .in_flight import InFlight
+from .known_deviations import InvalidKnownDeviations, KnownDeviations, load_known_deviations
 from .ledger import Ledger
 from .options import build_settings
 from .redaction import REDACTOR
 from .reference_broker import ReferenceBroker, serve_in_thread
-from .reporting.results import ResultCollector, Verdict, verdict
+from .reporting.known import stale_fails_run, verdict_note
+from .reporting.results import (
+    EXIT_BROKER_FAILURE,
+    EXIT_CONFORMANT,
+    ResultCollector,
+    Verdict,
+    verdict,
+)
 from .request_slots import RequestSlots
 from .selection import selected_plans
 from .settings import Settings
@@ -55,6 +64,7 @@ class ConformanceRun:
     in_flight: Any = None  # InFlight: this process's waits, shown during long runs
     started: float | None = None  # time.monotonic() at the session's start
     usage_error: bool = False  # refused before any test ran: no verdict
+    known: KnownDeviations | None = None  # --osb-known-deviations
 
     def fetch_catalog(self) -> Catalog:
         """Fetch the catalog once per run; stop the run with one clear error if it fails."""
@@ -69,8 +79,16 @@ class ConformanceRun:
         return selected_plans(self.fetch_catalog(), self.settings.run_config)
 
     def verdict(self) -> Verdict:
-        """The run's verdict, coverage and exit code (certification asks for more)."""
-        return verdict(self.results, self.settings.api_version, certify=self.settings.certify)
+        """The run's verdict, coverage and exit code (certification asks for more; a
+        known-deviations file adds its note, and stale entries under --osb-strict-known
+        fail a run that would pass)."""
+        decided = verdict(self.results, self.settings.api_version, certify=self.settings.certify)
+        if self.known is None:
+            return decided
+        code = decided.exit_code
+        if code == EXIT_CONFORMANT and stale_fails_run(self):
+            code = EXIT_BROKER_FAILURE
+        return dataclasses.replace(decided, note=verdict_note(self), exit_code=code)
 
     def close(self) -> None:
         self.client.close()
@@ -91,6 +109,13 @@ def start_run(config: pytest.Config, broker_url: str) -> ConformanceRun:
     if settings.verify is False:  # shown in this run's warnings summary, even with -q
         config.issue_config_time_warning(UserWarning(INSECURE_WARNING), stacklevel=2)
     REDACTOR.add_literals(settings.secrets)
+    try:
+        known = load_known_deviations(settings.known_deviations) \
+            if settings.known_deviations else None
+    except InvalidKnownDeviations as exc:
+        if embedded is not None:
+            embedded.stop()
+        raise pytest.UsageError(f"--osb-known-deviations: {exc}") from None
     folder, owns_folder = _run_folder(config)
     client = OSBClient(settings)
     client.slots = RequestSlots(folder, run_concurrency(config))
@@ -99,7 +124,7 @@ def start_run(config: pytest.Config, broker_url: str) -> ConformanceRun:
     return ConformanceRun(settings=settings, client=client, embedded=embedded,
                           ledger=Ledger(journal),
                           config=config, folder=folder, owns_folder=owns_folder,
-                          stalled=StalledPlans(folder),
+                          stalled=StalledPlans(folder), known=known,
                           in_flight=InFlight(folder, client.stats.count_pause))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .config_file import read_config_file
@@ -33,6 +34,7 @@ class RunConfig:
     bind_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     bind_resource: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
+    known_deviations: str | None = None  # path, relative to the config file's folder
 
     @classmethod
     def load(cls, path: str | None) -> RunConfig:
@@ -53,6 +55,7 @@ class RunConfig:
             bind_parameters=dict(data.get("bind_parameters", {}) or {}),
             bind_resource=dict(data.get("bind_resource", {}) or {}),
             context=dict(data.get("context", {}) or {}),
+            known_deviations=_beside(path, data.get("known_deviations")),
         )
 
 
@@ -79,6 +82,9 @@ class Settings:
     test_timeout: float = 300.0  # per test (setup + call); cleanup has its own bounds
     keep_resources: bool = False  # --osb-keep-resources: no cleanup, listed loudly
     max_instances: int | None = None  # live instances at any moment, this process's share
+    known_deviations: str | None = None  # the known-deviations file (known_deviations.py)
+    strict_known: bool = False  # --osb-strict-known: stale known-deviation entries fail
+    report_md: str | None = None  # --osb-report-md: the Markdown summary
 
     @property
     def has_credentials(self) -> bool:
@@ -94,6 +100,11 @@ def default_test_timeout(poll_timeout: float) -> float:
     """The per-test bound that fits the polling bound: a test may wait for a few
     operations in a row, each up to the polling bound."""
     return max(300.0, OPERATIONS_PER_TEST * poll_timeout + TEST_TIME_FOR_REQUESTS)
+def _beside(config_path: str, path: str | None) -> str | None:
+    """A path named in the config file, read relative to that file's folder."""
+    if not path:
+        return None
+    return str(Path(config_path).parent / Path(path).expanduser())
 
 
 def option_or_env(config: Any, option: str, env: str, default: Any = None) -> Any:

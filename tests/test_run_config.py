@@ -59,8 +59,8 @@ def test_config_file_with_an_unknown_key_is_refused(
     run = run_suite_inprocess(pytester, reference_broker.url, config)
     assert run.exit_code == pytest.ExitCode.USAGE_ERROR, run.output
     assert "osb-config.json" in run.output and "'servcies'" in run.output
-    assert "allowed: bind_parameters, bind_resource, context, parameters, plans, services, " \
-           "update_parameters" in run.output
+    assert "allowed: bind_parameters, bind_resource, context, known_deviations, parameters, " \
+           "plans, services, update_parameters" in run.output
 
 
 def test_config_file_with_a_misspelt_nested_key_is_refused() -> None:

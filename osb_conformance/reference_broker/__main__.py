@@ -7,7 +7,7 @@ import sys
 
 from .broker import ReferenceBroker
 from .chaos import CHAOS_MODES, DESCRIPTIONS, make_chaos
-from .mutants import MUTANTS
+from .mutants import MUTANTS, combine
 from .server import TLSFiles, make_server
 from .timing import OPERATION_KINDS, parse_async_seconds
 
@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port (0: a free one)")
     parser.add_argument("--username", default="admin")
     parser.add_argument("--password", default="secret")
-    parser.add_argument("--mutant", choices=sorted(MUTANTS), help="break one requirement")
+    parser.add_argument("--mutant", type=_mutant_names,
+                        help="break one requirement (NAME), or several (NAME,NAME,...)")
     parser.add_argument("--list-mutants", action="store_true")
     parser.add_argument("--chaos", choices=CHAOS_MODES,
                         help="misbehave like an unreliable broker (see --list-chaos)")
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         args.username, args.password, async_polls=args.async_polls,
         async_seconds=args.async_seconds, retry_after=args.retry_after,
         latency_ms=args.latency_ms, extra_plans=args.extra_plans,
-        mutant=MUTANTS[args.mutant] if args.mutant else None,
+        mutant=combine(args.mutant) if args.mutant else None,
         token=args.token, chaos=make_chaos(args.chaos) if args.chaos else None,
     )
     tls = TLSFiles(args.tls_cert, args.tls_key, args.tls_client_ca) if args.tls_cert else None
@@ -78,6 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def _mutant_names(value: str) -> str:
+    unknown = [n for n in value.split(",") if n.strip() not in MUTANTS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown mutant(s) {', '.join(unknown)} (see --list-mutants)")
+    return value
 
 
 if __name__ == "__main__":

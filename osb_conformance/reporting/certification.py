@@ -86,6 +86,8 @@ def selection_problems(config: pytest.Config) -> list[str]:
     if chosen.include_services or chosen.skip_services or chosen.include_plans \
             or chosen.skip_plans:
         problems.append("--osb-config includes or skips services or plans")
+    if config.getoption("--osb-known-deviations") or chosen.known_deviations:
+        problems.append("a known-deviations file waives findings (certification shows them all)")
     return problems
 
 

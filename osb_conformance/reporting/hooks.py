@@ -1,4 +1,5 @@
-"""Writing the run's reports: the JSON file, the terminal summary and the verdict line.
+"""Writing the run's reports: the JSON and Markdown files, the terminal summary and the
+verdict line.
 
 Only the controller (or a serial run) writes them; workers only run tests.
 """
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from .json_report import write_json_report
+from .markdown import write_markdown_report
 from .terminal import write_summary, write_verdict
 
 
@@ -29,6 +31,9 @@ class ReportHooks:
         self.run.cleanup.clean_up_once()  # the report lists what could not be deleted
         if self.run.settings.report_json:
             write_json_report(self.run.settings.report_json, self.run, session)
+        if self.run.settings.report_md and self.run.catalog is not None:
+            write_markdown_report(self.run.settings.report_md, self.run,
+                                  self.config.getoption("htmlpath", None))
         if self.decides_exit_code(exitstatus):
             session.exitstatus = self.run.verdict().exit_code
 

@@ -21,12 +21,16 @@ from ..checks import Outcome
 from ..redaction import redact, redact_text
 from ..requirements import load_catalogue
 from ..transcript import curl_command, format_exchange
+from .known import expired_entries, known_findings, stale_entries
 from .results import NOT_EXERCISED, Verdict, merged_outcome, requirement_outcomes
 from .run_info import run_info
 from .terminal import verdict_line
 
 OUTCOMES = [Outcome.PASS, Outcome.FAIL, Outcome.WARN, Outcome.NA, Outcome.INFO, Outcome.ERROR]
-_FAILING = {Outcome.FAIL, Outcome.ERROR, Outcome.WARN}
+# With a known-deviations file the banner and the matrix also count KNOWN.
+OUTCOMES_WITH_KNOWN = [Outcome.PASS, Outcome.FAIL, Outcome.KNOWN, Outcome.WARN, Outcome.NA,
+                       Outcome.INFO, Outcome.ERROR]
+_FAILING = {Outcome.FAIL, Outcome.ERROR, Outcome.WARN, Outcome.KNOWN}
 PHASES_KEY = pytest.StashKey[list[tuple[str, dict[str, Any]]]]()
 TITLE = "OSB conformance report"
 
@@ -96,18 +100,25 @@ def summary_sections(run: Any) -> list[str]:
     results = run.results.results
     return [
         f"<style>{_stylesheet()}</style>",
-        verdict_banner(run.verdict(), run.results.counts(), verdict_line(run)),
+        verdict_banner(run.verdict(), run.results.counts(), verdict_line(run),
+                       known=run.known is not None),
         leftovers_section(redact(run.leftovers)),
-        matrix_table(requirement_outcomes(results)),
+        known_section(run),
+        matrix_table(requirement_outcomes(results),
+                     OUTCOMES_WITH_KNOWN if run.known is not None else OUTCOMES),
         features_section(info["features"]),
         run_info_table(info),
     ]
 
 
-def verdict_banner(verdict: Verdict, counts: dict[str, int], line: str) -> str:
+def verdict_banner(verdict: Verdict, counts: dict[str, int], line: str, *,
+                   known: bool = False) -> str:
     kind = "conformant" if verdict.text == "CONFORMANT" else "not-conformant"
-    items = [("FAIL", "failures"), ("WARN", "SHOULD warnings"), ("N/A", "not applicable"),
-             ("INFO", "informational"), ("ERROR", "errors"), ("PASS", "passed")]
+    items = [("FAIL", "failures"), ("KNOWN", "known deviations"), ("WARN", "SHOULD warnings"),
+             ("N/A", "not applicable"), ("INFO", "informational"), ("ERROR", "errors"),
+             ("PASS", "passed")]
+    if not known:
+        items = [item for item in items if item[0] != "KNOWN"]
     listed = "".join(
         f'<li class="osb-count osb-{_css(o)}" data-outcome="{escape(o)}">'
         f"<b>{counts.get(o, 0)}</b> {label}</li>" for o, label in items)
@@ -130,11 +141,42 @@ def leftovers_section(leftovers: list[dict[str, Any]]) -> str:
             f"<ul>{items}</ul></section>")
 
 
-def matrix_table(by_requirement: dict[str, dict[str, Any]]) -> str:
+def known_section(run: Any) -> str:
+    """The known-deviations file's effect: covered findings, stale and expired entries."""
+    if run.known is None:
+        return ""
+    rows = "".join(
+        f'<tr class="osb-known" data-requirement="{escape(f["requirement"])}">'
+        f"<td>{escape(f['requirement'])}</td><td>{escape(f['known']['was'])}</td>"
+        f"<td>{escape(f['nodeid'])}</td><td>{escape(f['known']['reason'])}</td>"
+        f"<td>{escape(_who(f['known']))}</td><td>{escape(f['known']['expires'])}</td></tr>"
+        for f in redact(known_findings(run)))
+    entries = [(f"STALE entry {s.deviation.number} {s.deviation.requirement} "
+                f"({s.deviation.scope}): matched no FAIL/WARN finding (now {s.outcome_now})",
+                "osb-stale") for s in stale_entries(run)]
+    entries += [(f"EXPIRED entry {d.number} {d.requirement} ({d.scope}): expired {d.expires}, "
+                 "covers nothing", "osb-expired") for d in expired_entries(run)]
+    items = "".join(f'<li class="{kind}">{escape(redact_text(text))}</li>'
+                    for text, kind in entries)
+    table = ('<table id="osb-known-table"><thead><tr><th>Requirement</th><th>Was</th>'
+             "<th>Test</th><th>Reason</th><th>Owner / tracking</th><th>Expires</th></tr>"
+             f"</thead><tbody>{rows}</tbody></table>") if rows else \
+        "<p>No finding was covered by the file.</p>"
+    return (f'<section id="osb-known-section"><h3>Known deviations '
+            f"({escape(redact_text(run.known.path))})</h3>{table}"
+            f'{"<ul>" + items + "</ul>" if items else ""}</section>')
+
+
+def _who(entry: dict[str, Any]) -> str:
+    return " ".join(x for x in (entry.get("owner"), entry.get("tracking")) if x)
+
+
+def matrix_table(by_requirement: dict[str, dict[str, Any]],
+                 outcomes: list[Outcome] = OUTCOMES) -> str:
     """Requirements the run's tests name, by spec area (catalogue order) and outcome from
     their own findings (NOT EXERCISED: no finding)."""
     catalogue = load_catalogue()
-    columns = [*OUTCOMES, NOT_EXERCISED]
+    columns = [*outcomes, NOT_EXERCISED]
     areas: dict[str, dict[str, int]] = {}
     for requirement in catalogue:
         areas.setdefault(requirement.area, {str(o): 0 for o in columns})

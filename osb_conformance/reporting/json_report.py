@@ -9,6 +9,7 @@ from typing import Any
 from ..redaction import redact, redact_text
 from ..requirements import load_catalogue
 from .cost import cost_summary
+from .known import json_section
 from .results import requirement_outcomes
 from .run_info import run_info
 
@@ -48,6 +49,7 @@ def build_report(run: Any, session: Any = None) -> dict[str, Any]:
         "results": results,
         "leftovers": redact(run.leftovers),
         "cost": cost_summary(run),
+        "known_deviations": redact(json_section(run)),
     }
 
 

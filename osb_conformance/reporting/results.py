@@ -11,7 +11,8 @@ from ..load_safety import CAPACITY_SKIP
 from ..requirements import load_catalogue
 
 NOT_EXERCISED = "NOT EXERCISED"  # a requirement no finding of this run speaks about
-_SEVERITY = [Outcome.NA, Outcome.PASS, Outcome.INFO, Outcome.WARN, Outcome.FAIL, Outcome.ERROR]
+_SEVERITY = [Outcome.NA, Outcome.PASS, Outcome.INFO, Outcome.KNOWN, Outcome.WARN, Outcome.FAIL,
+             Outcome.ERROR]
 
 
 class ResultCollector:
@@ -54,6 +55,15 @@ class ResultCollector:
     def warnings(self) -> list[dict[str, Any]]:
         return [f | {"nodeid": r["nodeid"]} for r in self.results for f in r["findings"]
                 if f["outcome"] == Outcome.WARN]
+
+    def known(self) -> list[dict[str, Any]]:
+        """Findings a known-deviations entry covers, each with its test's nodeid."""
+        return [f | {"nodeid": r["nodeid"], "service": r["service"], "plan": r["plan"]}
+                for r in self.results for f in r["findings"] if f["outcome"] == Outcome.KNOWN]
+
+    def known_failures(self) -> list[dict[str, Any]]:
+        """Known findings that would have failed the run (a MUST, or a SHOULD under strict)."""
+        return [f for f in self.known() if f["known"]["was"] == Outcome.FAIL]
 
 
 def worst(outcomes: Any) -> str | None:
@@ -198,22 +208,26 @@ class Verdict:
     api_version: str
     coverage: Coverage
     exit_code: int
+    note: str = ""  # what a known-deviations file adds, e.g. " (2 known MUST deviations)"
 
     def headline(self) -> str:
         """e.g. ``CONFORMANT (OSB API 2.17; 141/152 applicable MUST/SHOULD requirements
         exercised)``."""
-        return f"{self.text} (OSB API {self.api_version}; {self.coverage.phrase()})"
+        return f"{self.text}{self.note} (OSB API {self.api_version}; {self.coverage.phrase()})"
 
 
 def verdict(collector: ResultCollector, api_version: str, certify: bool = False) -> Verdict:
     """The one place that decides a run's verdict and exit code."""
     counts = collector.counts()
     covered = coverage(collector.results, api_version)
-    checked = sum(counts[o] for o in (Outcome.PASS, Outcome.WARN, Outcome.INFO))
+    checked = sum(counts[o] for o in (Outcome.PASS, Outcome.WARN, Outcome.INFO, Outcome.KNOWN))
     if counts[Outcome.FAIL]:
         text, code = "NOT CONFORMANT", EXIT_BROKER_FAILURE
     elif counts[Outcome.ERROR]:
         text, code = "INCOMPLETE (suite error)", EXIT_SUITE_DEFECT
+    elif collector.known_failures():
+        # A known deviation changes the exit code, never the truth (known_deviations.py).
+        text, code = "NOT CONFORMANT", EXIT_CONFORMANT
     elif collector.interrupted:
         text, code = "INCOMPLETE (interrupted)", EXIT_BROKER_UNREADABLE
     elif not checked:  # a run that checked nothing proves nothing

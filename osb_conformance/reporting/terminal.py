@@ -6,16 +6,18 @@ from typing import Any
 
 from ..redaction import redact_text
 from .cost import cost_lines, cost_summary
+from .known import write_terminal_section
 
 VERDICT_PREFIX = "OSB-CONFORMANCE VERDICT:"
 
 
 def verdict_line(run: Any) -> str:
     counts = run.results.counts()
+    known = f" known={counts['KNOWN']}" if run.known is not None else ""
     return (
         f"{VERDICT_PREFIX} {run.verdict().headline()} "
         f"pass={counts['PASS']} fail={counts['FAIL']} warn={counts['WARN']} "
-        f"na={counts['N/A']} info={counts['INFO']} error={counts['ERROR']}"
+        f"na={counts['N/A']} info={counts['INFO']} error={counts['ERROR']}{known}"
     )
 
 
@@ -28,6 +30,7 @@ def write_summary(terminal: Any, run: Any) -> None:
                 f"WARN {finding['requirement']} ({finding['level']}) {finding['nodeid']}: "
                 f"{finding['expectation']} expected {finding['expected']}, "
                 f"observed {finding['observed']}"))
+    write_terminal_section(terminal, run)
     leftovers = run.leftovers
     kept = run.settings.keep_resources
     title = "OSB cleanup SKIPPED (--osb-keep-resources)" if kept else "OSB cleanup"

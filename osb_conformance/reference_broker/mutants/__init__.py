@@ -55,6 +55,34 @@ def register(name: str, violates: str | tuple[str, ...], description: str, *,
     return mutant
 
 
+def combine(names: str) -> Mutant:
+    """Several mutants at once (``a,b,c``): each answers or rewrites in the order given.
+
+    For runs that need a broker with more than one deviation (known-deviations files).
+    """
+    parts = [MUTANTS[name.strip()] for name in names.split(",") if name.strip()]
+    if len(parts) == 1:
+        return parts[0]
+
+    def before(broker: ReferenceBroker, request: Request) -> Response | None:
+        for part in parts:
+            response = part.before(broker, request)
+            if response is not None:
+                return response
+        return None
+
+    def after(broker: ReferenceBroker, request: Request, response: Response) -> Response:
+        for part in parts:
+            response = part.after(broker, request, response)
+        return response
+
+    return Mutant("+".join(p.name for p in parts),
+                  tuple(rid for p in parts for rid in p.violates),
+                  "; ".join(p.description for p in parts), before, after,
+                  strict_only=all(p.strict_only for p in parts),
+                  options=tuple(dict.fromkeys(o for p in parts for o in p.options)))
+
+
 def on(route: str, status: int | None = None) -> Callable[[Request, Response], bool]:
     """A predicate: the request went to ``route`` (and the broker answered ``status``)."""
     def matches(request: Request, response: Response) -> bool:
