@@ -93,6 +93,16 @@ class CheckRecorder:
             observed=redact_text(str(observed)),
         ))
 
+    def not_applicable(self, requirement_id: str, reason: str) -> None:
+        """Record that the part of a test checking this requirement could not run against
+        this broker, and why (N/A: never a failure)."""
+        requirement = self._requirement(requirement_id)
+        self.findings.append(Finding(
+            requirement=requirement_id, level=requirement.level, outcome=Outcome.NA,
+            expectation=requirement.text, expected="(not exercised)",
+            observed=redact_text(f"N/A: {reason}"),
+        ))
+
     def _outcome(self, severity: str, ok: bool, requirement_id: str) -> str:
         if not self.catalogue[requirement_id].applies_to(self.api_version):
             return Outcome.NA

@@ -13,10 +13,11 @@ from typing import Any
 
 from jsonschema import Draft4Validator
 
-from .audit import PlatformAudit
+from .audit import PlatformAudit, context_only
 from .catalog import build_catalog
 from .http_types import Request, Response, error
 from .state import SUCCEEDED, Binding, BrokerState, Instance, Operation
+from .variants import VARIANTS
 
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/v2/catalog$"), "catalog"),
@@ -58,6 +59,7 @@ class ReferenceBroker:
         chaos: Any = None,
         vendor_fields: bool = False,
         credential_marker: str = "",
+        variant: str | None = None,
     ) -> None:
         self.username = username
         self.password = password
@@ -66,6 +68,11 @@ class ReferenceBroker:
         self.async_polls = async_polls
         self.retry_after = retry_after
         self.catalog = build_catalog(extra_plans, with_basic_service)
+        # A compliant variant (variants.py): another choice the spec allows, not a defect.
+        chosen = VARIANTS[variant] if variant else None
+        if chosen and chosen.change_catalog:
+            chosen.change_catalog(self.catalog)
+        self.variant_before = chosen.make_before() if chosen and chosen.make_before else None
         self.mutant = mutant
         self.base_url = base_url
         self.state = BrokerState()
@@ -83,6 +90,8 @@ class ReferenceBroker:
             self.requests_served += 1
             route_request(request)
             response = self.chaos.before(self, request) if self.chaos else None
+            if response is None and self.variant_before:
+                response = self.variant_before(self, request)
             if response is None and self.mutant:
                 response = self.mutant.before(self, request)
             if response is None:
@@ -252,6 +261,8 @@ class ReferenceBroker:
         service, plan = found
         if target_plan_id != instance.plan_id and not service.get("plan_updateable"):
             return error(422, "plan changes are not supported", "PlanChangeNotSupported")
+        if context_only(body, instance.plan_id) and not service.get("allow_context_updates"):
+            return error(422, "this offering does not accept context-only updates")
         conflict = maintenance_conflict(plan, body.get("maintenance_info"))
         if conflict:
             return conflict
