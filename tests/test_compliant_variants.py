@@ -1,8 +1,10 @@
 """Compliant variants of the reference broker (reference_broker/variants.py) are CONFORMANT.
 
 Each variant makes a choice the spec allows and an earlier suite failed (issue 11): no
-context-only updates without allow_context_updates, no binding endpoints when nothing is
-bindable, one transient 503 while polling. The whole suite must pass each, strictly.
+context-only updates without allow_context_updates (UPD-007, CONC-001), no binding
+endpoints when nothing is bindable (ERR-001, AUTH-001), one transient 503 while polling
+(LOI-001), an asynchronous rotation of a synchronous binding (ROT-001), bindings without
+credentials (GETB-005). The whole suite must pass each, and keep its platform obligations.
 """
 
 from __future__ import annotations

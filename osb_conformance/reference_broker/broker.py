@@ -73,6 +73,7 @@ class ReferenceBroker:
         if chosen and chosen.change_catalog:
             chosen.change_catalog(self.catalog)
         self.variant_before = chosen.make_before() if chosen and chosen.make_before else None
+        self.variant_after = chosen.after if chosen else None
         self.mutant = mutant
         self.base_url = base_url
         self.state = BrokerState()
@@ -96,6 +97,8 @@ class ReferenceBroker:
                 response = self.mutant.before(self, request)
             if response is None:
                 response = self._dispatch(request)
+            if self.variant_after:
+                response = self.variant_after(self, request, response)
             if self.mutant:
                 response = self.mutant.after(self, request, response)
             if self.chaos:

@@ -8,6 +8,7 @@ against each.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from .broker import ReferenceBroker
 
 Before = Callable[["ReferenceBroker", Request], "Response | None"]
+After = Callable[["ReferenceBroker", Request, Response], Response]
 BINDING_ROUTES = ("bind", "fetch_binding", "unbind", "binding_last_operation")
 POLL_ROUTES = ("instance_last_operation", "binding_last_operation")
 
@@ -32,6 +34,7 @@ class Variant:
     description: str
     change_catalog: Callable[[dict[str, Any]], None] | None = None
     make_before: Callable[[], Before] | None = None
+    after: After | None = None  # rewrites the broker's answer (stateless)
 
 
 def _without_context_updates(catalog: dict[str, Any]) -> None:
@@ -78,6 +81,34 @@ def _one_503_per_operation() -> Before:
     return before
 
 
+def _asynchronous_rotation(broker: Any, request: Request, response: Response) -> Response:
+    """A rotation that created a binding at once (201) is carried out asynchronously
+    instead, when the platform accepts that: the bind of the predecessor was synchronous,
+    and the spec asks the rotation only for a bind's responses (spec #response-7)."""
+    if request.route != "bind" or response.status != 201 or not request.accepts_incomplete:
+        return response
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return response
+    if not isinstance(body, dict) or "predecessor_binding_id" not in body:
+        return response
+    binding = broker.state.instances[request.instance_id].bindings[request.binding_id]
+    binding.ready = False
+    binding.operation = broker.new_operation("bind", binding.signature)
+    return broker.accepted(binding.operation)
+
+
+def _without_credentials(broker: Any, request: Request, response: Response) -> Response:
+    """Bindings carry no credentials and no endpoints: a broker that generates none (spec
+    #body-9: credentials MUST be returned only if the broker generates them)."""
+    if request.route in ("bind", "fetch_binding") and response.status in (200, 201) \
+            and isinstance(response.body, dict):
+        body = {k: v for k, v in response.body.items() if k not in ("credentials", "endpoints")}
+        return Response(response.status, body, response.headers)
+    return response
+
+
 VARIANTS: dict[str, Variant] = {variant.name: variant for variant in (
     Variant("no-context-updates",
             "no offering declares allow_context_updates; context-only updates are refused "
@@ -86,6 +117,12 @@ VARIANTS: dict[str, Variant] = {variant.name: variant for variant in (
             "no plan is bindable and the binding endpoints do not exist (404 before "
             "authentication)", change_catalog=_nothing_bindable,
             make_before=_no_binding_endpoints),
+    Variant("async-rotation",
+            "rotations of synchronously created bindings are carried out asynchronously "
+            "(202, then polled)", after=_asynchronous_rotation),
+    Variant("credential-free-bindings",
+            "the broker generates no credentials: bind and fetch answers carry neither "
+            "credentials nor endpoints", after=_without_credentials),
     Variant("transient-503-polling",
             "the first last_operation poll of each operation in progress answers 503",
             make_before=_one_503_per_operation),
