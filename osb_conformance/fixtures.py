@@ -44,6 +44,13 @@ def any_plan(request: pytest.FixtureRequest) -> Plan:
 
 
 @pytest.fixture
+def any_bindable_plan(request: pytest.FixtureRequest) -> Plan | None:
+    """The first selected bindable plan, or None: a broker without bindable plans need not
+    implement the binding endpoints (spec #binding), so they are only tried with one."""
+    return next((p for p in _run(request).selected_plans() if p.bindable), None)
+
+
+@pytest.fixture
 def osb(request: pytest.FixtureRequest) -> OSBClient:
     """The OSB client (one connection pool per worker; transcript per test)."""
     return _run(request).client

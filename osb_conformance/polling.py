@@ -12,6 +12,12 @@ from .client import BrokerResponse, OSBClient
 TERMINAL_STATES = ("succeeded", "failed")
 # After this many 410s while polling a create or update, stop: the broker lost the resource.
 MAX_GONE_WHILE_CREATING = 3
+# An error answer (a 5xx, say) is polled past, as platforms SHOULD; this many in a row end
+# polling: the error persists, and the caller judges it.
+MAX_ERRORS_IN_A_ROW = 3
+# Defined answers that polling cannot go past: 200, 400 (malformed request), 404 (no such
+# resource), 410 (gone: handled on its own).
+_DEFINED_STATUSES = (200, 400, 404, 410)
 _MAX_BACKOFF = 2.0
 _MIN_PAUSE = 0.05
 
@@ -25,10 +31,17 @@ class PollResult:
     waited: float = 0.0  # seconds slept between polls
     asked_to_wait: float = 0.0  # sum of the Retry-After values the broker sent
     timed_out: bool = False
+    # Error answers polling went past (in ``responses`` too); the last answer is never one.
+    transient: list[BrokerResponse] = field(default_factory=list)
 
     @property
     def last(self) -> BrokerResponse | None:
         return self.responses[-1] if self.responses else None
+
+    @property
+    def settled_answers(self) -> list[BrokerResponse]:
+        """The answers to judge: all but the transient errors polling went past."""
+        return [a for a in self.responses if not any(a is t for t in self.transient)]
 
     @property
     def succeeded(self) -> bool:
@@ -70,12 +83,15 @@ def _poll(
     result = PollResult(state=None)
     deadline = time.monotonic() + limit
     backoff = interval
-    gone_count = 0
+    gone_count = errors_in_a_row = 0
     while True:
         response = fetch()
         result.responses.append(response)
         state = _state_of(response)
-        if response.status == 410:
+        errors_in_a_row = errors_in_a_row + 1 if _is_error(response) else 0
+        if 0 < errors_in_a_row < MAX_ERRORS_IN_A_ROW:
+            result.transient.append(response)  # judged only if the error persists
+        elif response.status == 410:
             gone_count += 1
             if deleting or gone_count >= MAX_GONE_WHILE_CREATING:
                 result.state = "gone"
@@ -93,11 +109,19 @@ def _poll(
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             result.timed_out = True
+            if result.transient and result.transient[-1] is response:
+                result.transient.pop()  # the error lasted to the end of polling
             return result
         # A Retry-After of 0 must not turn polling into a busy loop.
         pause = min(max(pause, _MIN_PAUSE), remaining)
         sleep(pause)
         result.waited += pause
+
+
+def _is_error(response: BrokerResponse) -> bool:
+    """An answer the spec defines no meaning for while polling (e.g. 503): an error or
+    invalid response the platform SHOULD poll past (spec #polling-last-operation-...)."""
+    return response.status not in _DEFINED_STATUSES
 
 
 def _state_of(response: BrokerResponse) -> str | None:

@@ -33,7 +33,8 @@ AUDITED = ("HDR-006A", "HDR-006B", "HDR-007A", "PROV-022A", "PROV-022B", "LOI-00
 
 @pytest.mark.platform_obligation(*AUDITED)
 def test_whole_suite_keeps_platform_obligations(start_broker, pytester: pytest.Pytester) -> None:
-    broker = start_broker(audit=True, with_basic_service=True)
+    # No offering declares allow_context_updates: a context-only update would be caught.
+    broker = start_broker(audit=True, with_basic_service=True, variant="no-context-updates")
     run = run_suite_inprocess(pytester, broker.url)
     assert run.summary.get("PASS", 0) > 0, run.output
     findings = "\n".join(f"{rid}: {detail}" for rid, detail in broker.broker.audit.findings)
@@ -111,12 +112,41 @@ def test_auditor_flags_forbidden_feature_requests() -> None:
                                  "predecessor_binding_id": "a"}), Response(201))
     audit.observe(_request("update", "PATCH", instance_id,
                            body={"service_id": BASIC_SERVICE_ID, "plan_id": SYNC_PLAN_ID}),
-                  Response(200))
+                  Response(422))  # refused: the instance keeps its plan
     audit.observe(_request("update", "PATCH", instance_id,
                            body={"service_id": BASIC_SERVICE_ID, "context": {"a": 1}}),
                   Response(200))
     audit.observe(_request("deprovision", "DELETE", instance_id), Response(200))
     assert _ids(audit) == {"GETI-009", "BND-019", "ROT-003", "UPD-012", "UPD-014B", "DEP-008"}
+
+
+def test_auditor_flags_context_only_updates_whatever_else_they_carry() -> None:
+    """A PATCH changing only the context is one, with previous_values or the current plan_id
+    in it (issue 11: the audit missed those); a real change or another plan is not."""
+    audit = _audit()
+    instance_id = str(uuid.uuid4())
+    audit.observe(_request("provision", instance_id=instance_id,
+                           body={"service_id": BASIC_SERVICE_ID, "plan_id": BASIC_PLAN_ID}),
+                  Response(201))
+    previous = {"service_id": BASIC_SERVICE_ID, "plan_id": BASIC_PLAN_ID}
+    context_only = [
+        {"service_id": BASIC_SERVICE_ID, "context": {"a": 1}, "previous_values": previous},
+        {"service_id": BASIC_SERVICE_ID, "plan_id": BASIC_PLAN_ID, "context": {"a": 1}},
+        {"plan_id": BASIC_PLAN_ID, "context": {"a": 1}, "osbc_extra": True},
+    ]
+    real_changes = [
+        {"service_id": BASIC_SERVICE_ID, "context": {"a": 1}, "parameters": {"size": 1}},
+        {"service_id": BASIC_SERVICE_ID, "context": {"a": 1},
+         "maintenance_info": {"version": "1.0.0"}},
+        {"service_id": BASIC_SERVICE_ID, "previous_values": previous},
+    ]
+    for body in context_only + real_changes:
+        audit.observe(_request("update", "PATCH", instance_id, body=body), Response(422))
+    assert [rid for rid, _ in audit.findings] == ["UPD-014B"] * len(context_only)
+    allowed = _audit()  # the reference service declares allow_context_updates
+    allowed.observe(_request("update", "PATCH", body={
+        "service_id": SERVICE_ID, "plan_id": SYNC_PLAN_ID, "context": {"a": 1}}), Response(200))
+    assert allowed.findings == []
 
 
 def test_reference_catalog_ids_are_distinct() -> None:

@@ -6,7 +6,12 @@ import httpx
 import pytest
 
 from osb_conformance.client import BrokerResponse
-from osb_conformance.polling import _poll, polling_limit, retry_after_seconds
+from osb_conformance.polling import (
+    MAX_ERRORS_IN_A_ROW,
+    _poll,
+    polling_limit,
+    retry_after_seconds,
+)
 from osb_conformance.transcript import Exchange
 
 
@@ -68,3 +73,25 @@ def test_retry_after_accepts_delta_seconds_and_http_dates() -> None:
     assert retry_after_seconds(_answer(200, retry_after="7")) == 7.0
     assert retry_after_seconds(_answer(200, retry_after="Wed, 21 Oct 2015 07:28:00 GMT")) == 0.0
     assert retry_after_seconds(_answer(200, retry_after="soon")) is None
+
+
+def test_one_transient_error_is_polled_past() -> None:
+    """Platforms SHOULD keep polling past an error answer (issue 11: one 503 failed LOI-001)."""
+    result, _ = _run([_answer(200, "in progress"), _answer(503), _answer(200, "succeeded")])
+    assert result.state == "succeeded"
+    assert [r.status for r in result.transient] == [503]
+    assert [r.status for r in result.responses] == [200, 503, 200]
+
+
+def test_a_persistent_error_ends_polling_and_is_left_to_judge() -> None:
+    result, _ = _run([_answer(503) for _ in range(10)])
+    assert result.state is None and not result.succeeded
+    assert len(result.responses) == MAX_ERRORS_IN_A_ROW
+    assert result.last is not None and result.last.status == 503
+    assert all(r is not result.last for r in result.transient)
+
+
+def test_defined_error_answers_end_polling_at_once() -> None:
+    result, _ = _run([_answer(404), _answer(200, "succeeded")])
+    assert result.state is None and [r.status for r in result.responses] == [404]
+    assert result.transient == []

@@ -124,3 +124,17 @@ def test_bearer_token_accepted_and_never_shown(start_broker, pytester: pytest.Py
     wrong = run(pytester, broker.url, "--broker-token=osbc-wrong-token", username=None,
                 password=None)
     assert wrong.exit_code == 2 and "401" in wrong.output
+
+
+@pytest.mark.parametrize(("url", "graded"), [
+    ("https://broker.example", None), ("http://127.0.0.1:8080", None),
+    ("http://localhost:8080", None), ("http://[::1]:8080", None),
+    ("http://broker.example", "http"), ("http://10.0.0.7:8080", "http")])
+def test_plain_http_is_graded_unless_loopback(url: str, graded: str | None) -> None:
+    """AUTH-004B's TLS half is graded, not only recorded (issue 11)."""
+    from osb_conformance.scenarios.test_authentication import plain_http_problem
+
+    problem = plain_http_problem(url)
+    assert (problem is None) == (graded is None)
+    if graded:
+        assert graded in problem and "not over TLS" in problem

@@ -97,8 +97,11 @@ def malformed_requests(operation: str, body: dict[str, Any],
     wrong = st.tuples(st.sampled_from(mandatory), st.sampled_from(sorted(WRONG_TYPES))).map(
         lambda p: (f"{p[0]} is {p[1]}", {**body, p[0]: WRONG_TYPES[p[1]]}))
     defective = st.one_of(missing, wrong)
-    noisy = st.tuples(defective, extra_fields(), odd_contexts(body.get("context") or {})).map(
-        lambda t: (t[0][0], {**t[1], **t[0][1], "context": t[2]}))
+    # Odd contexts only where the body has one: an update without changes gets none (UPD-014B).
+    contexts = odd_contexts(body["context"]) if "context" in body else st.just(None)
+    noisy = st.tuples(defective, extra_fields(), contexts).map(
+        lambda t: (t[0][0], {**t[1], **t[0][1],
+                             **({"context": t[2]} if t[2] is not None else {})}))
     ids = odd_ids() if with_odd_ids else st.none()
     structured = st.tuples(noisy, ids).map(
         lambda t: OddRequest(t[0][0], t[0][1], resource_id=t[1]))

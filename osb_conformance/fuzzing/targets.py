@@ -90,8 +90,10 @@ class ParameterTarget:
             return self.platform.provision_body(self.plan, **extra)
         if self.operation == "bind":
             return self.platform.bind_body(self.plan, **extra)
-        return {"service_id": self.plan.service.id, "plan_id": self.plan.id,
-                "context": self.platform.context(), **extra}
+        body = {"service_id": self.plan.service.id, "plan_id": self.plan.id, **extra}
+        if extra or self.plan.service.allow_context_updates:  # never context-only (UPD-014B)
+            body["context"] = self.platform.context()
+        return body
 
     def _provision(self, given: Any, raw_body: bool) -> BrokerResponse:
         body = given if raw_body else self.body(given)

@@ -1,4 +1,4 @@
-"""``python -m osb_conformance.reference_broker --port N [--mutant NAME]``."""
+"""``python -m osb_conformance.reference_broker --port N [--mutant NAME | --variant NAME]``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from .chaos import CHAOS_MODES, DESCRIPTIONS, make_chaos
 from .mutants import MUTANTS, combine
 from .server import TLSFiles, make_server
 from .timing import OPERATION_KINDS, parse_async_seconds
+from .variants import VARIANTS
 
 
 def _async_seconds(text: str) -> dict[str, float]:
@@ -30,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutant", type=_mutant_names,
                         help="break one requirement (NAME), or several (NAME,NAME,...)")
     parser.add_argument("--list-mutants", action="store_true")
+    parser.add_argument("--variant", choices=sorted(VARIANTS),
+                        help="a compliant variant: another choice the spec allows")
+    parser.add_argument("--list-variants", action="store_true")
     parser.add_argument("--chaos", choices=CHAOS_MODES,
                         help="misbehave like an unreliable broker (see --list-chaos)")
     parser.add_argument("--list-chaos", action="store_true")
@@ -56,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, mutant in sorted(MUTANTS.items()):
             print(f"{name}\t{','.join(mutant.violates)}\t{mutant.description}")
         return 0
+    if args.list_variants:
+        for name, variant in sorted(VARIANTS.items()):
+            print(f"{name}\t{variant.description}")
+        return 0
     if args.list_chaos:
         for name in CHAOS_MODES:
             print(f"{name}\t{DESCRIPTIONS[name]}")
@@ -66,12 +74,14 @@ def main(argv: list[str] | None = None) -> int:
         latency_ms=args.latency_ms, extra_plans=args.extra_plans,
         mutant=combine(args.mutant) if args.mutant else None,
         token=args.token, chaos=make_chaos(args.chaos) if args.chaos else None,
+        variant=args.variant,
     )
     tls = TLSFiles(args.tls_cert, args.tls_key, args.tls_client_ca) if args.tls_cert else None
     server = make_server(broker, args.port, tls)
     print(f"reference broker on {broker.base_url}"
           + (f" (mutant {args.mutant})" if args.mutant else "")
-          + (f" (chaos {args.chaos})" if args.chaos else ""), flush=True)
+          + (f" (chaos {args.chaos})" if args.chaos else "")
+          + (f" (compliant variant {args.variant})" if args.variant else ""), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -71,8 +71,9 @@ class PlatformAudit:
         if current and new_plan and new_plan != current and not self._plan_flag(
                 current, "plan_updateable"):
             self.note("UPD-012", request, "plan change requested for a non-updateable plan")
-        if set(body) <= {"service_id", "context"} and "context" in body and not \
-                self._service_flag(body.get("service_id"), "allow_context_updates"):
+        service = self._service_of_plan(current) if current else self._service(
+            body.get("service_id"))
+        if context_only(body, current) and not service.get("allow_context_updates"):
             self.note("UPD-014B", request, "context-only update without allow_context_updates")
         if response.status == 200 and new_plan:
             self._instance_plans[request.instance_id] = new_plan
@@ -159,9 +160,20 @@ class PlatformAudit:
         value = self._plan(plan_id).get(name)
         return bool(self._service_of_plan(plan_id).get(name)) if value is None else bool(value)
 
-    def _service_flag(self, service_id: Any, name: str) -> bool:
-        service = next((s for s in self.catalog["services"] if s["id"] == service_id), {})
-        return bool(service.get(name))
+    def _service(self, service_id: Any) -> dict[str, Any]:
+        return next((s for s in self.catalog["services"] if s["id"] == service_id), {})
+
+
+def context_only(body: dict[str, Any], current_plan_id: str | None) -> bool:
+    """An update whose only change is its context (spec #updating-a-service-instance), with
+    whatever else it carries that changes nothing: previous_values, the current plan_id."""
+    if "context" not in body or "parameters" in body or "maintenance_info" in body:
+        return False
+    if "plan_id" not in body:
+        return True
+    previous = body.get("previous_values")
+    known = current_plan_id or (previous.get("plan_id") if isinstance(previous, dict) else None)
+    return body["plan_id"] == known
 
 
 def _is_uuid(value: str) -> bool:

@@ -14,12 +14,13 @@ from typing import Any
 
 from jsonschema import Draft4Validator
 
-from .audit import PlatformAudit
+from .audit import PlatformAudit, context_only
 from .catalog import build_catalog
 from .http_types import Request, Response, error
 from .state import SUCCEEDED, Binding, BrokerState, Instance, Operation
 from .stats import OWN_ROUTES, BrokerStats
 from .timing import retry_after_header, seconds_for
+from .variants import VARIANTS
 
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/v2/catalog$"), "catalog"),
@@ -65,6 +66,7 @@ class ReferenceBroker:
         chaos: Any = None,
         vendor_fields: bool = False,
         credential_marker: str = "",
+        variant: str | None = None,
     ) -> None:
         self.username = username
         self.password = password
@@ -78,6 +80,12 @@ class ReferenceBroker:
         self.clock = clock  # monotonic; tests inject a fake one
         self.stats = BrokerStats()
         self.catalog = build_catalog(extra_plans, with_basic_service)
+        # A compliant variant (variants.py): another choice the spec allows, not a defect.
+        chosen = VARIANTS[variant] if variant else None
+        if chosen and chosen.change_catalog:
+            chosen.change_catalog(self.catalog)
+        self.variant_before = chosen.make_before() if chosen and chosen.make_before else None
+        self.variant_after = chosen.after if chosen else None
         self.mutant = mutant
         self.base_url = base_url
         self.state = BrokerState()
@@ -95,10 +103,14 @@ class ReferenceBroker:
             self.requests_served += 1
             route_request(request)
             response = self.chaos.before(self, request) if self.chaos else None
+            if response is None and self.variant_before:
+                response = self.variant_before(self, request)
             if response is None and self.mutant:
                 response = self.mutant.before(self, request)
             if response is None:
                 response = self._dispatch(request)
+            if self.variant_after:
+                response = self.variant_after(self, request, response)
             if self.mutant:
                 response = self.mutant.after(self, request, response)
             if self.chaos:
@@ -280,6 +292,8 @@ class ReferenceBroker:
         service, plan = found
         if target_plan_id != instance.plan_id and not service.get("plan_updateable"):
             return error(422, "plan changes are not supported", "PlanChangeNotSupported")
+        if context_only(body, instance.plan_id) and not service.get("allow_context_updates"):
+            return error(422, "this offering does not accept context-only updates")
         conflict = maintenance_conflict(plan, body.get("maintenance_info"))
         if conflict:
             return conflict

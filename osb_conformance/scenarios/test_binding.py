@@ -16,7 +16,7 @@ from osb_conformance.expectations import (
     needs_bindable,
     not_applicable,
 )
-from osb_conformance.parameter_samples import invalid_sample
+from osb_conformance.parameter_samples import invalid_sample, valid_sample
 from osb_conformance.platform import Instance, Platform, PreconditionFailed, new_id, operation_of
 from osb_conformance.response_checks import (
     BINDING_ANSWER_IDS,
@@ -25,7 +25,7 @@ from osb_conformance.response_checks import (
     check_no_binding_information,
     ended_meanwhile,
 )
-from osb_conformance.response_shapes import binding_information, operation_problem
+from osb_conformance.response_shapes import operation_problem
 
 requirement = pytest.mark.requirement
 REFUSED_BIND_IDS = ("BND-007", "BND-008", "BND-020A", "BND-020B", "BND-021", "ERR-007",
@@ -37,8 +37,8 @@ def fetch_binding(platform: Platform, instance: Instance, binding_id: str) -> Br
     return platform.client.fetch_binding(instance.id, binding_id, plan.service.id, plan.id)
 
 
-@requirement("BND-001", "BND-002B", "BND-002C", "BND-005", "BND-006", "BND-017", "GETB-001",
-             "GETB-003", "GETB-006A", "GETB-006B", "UNB-008", *BINDING_ANSWER_IDS,
+@requirement("BND-001", "BND-002B", "BND-002C", "BND-005", "BND-006", "BND-022", "BND-017",
+             "GETB-001", "GETB-003", "GETB-006A", "GETB-006B", "UNB-008", *BINDING_ANSWER_IDS,
              *REFUSED_BIND_IDS)
 def test_sync_bind_then_identical_resend_and_fetch(
     plan: Plan, platform: Platform, check: CheckRecorder
@@ -121,12 +121,32 @@ def _information_returned_once(check: CheckRecorder, first: BrokerResponse,
 
 def _conflict_is_409(platform: Platform, instance: Instance, binding_id: str,
                      body: dict[str, Any], check: CheckRecorder, state: str) -> None:
-    """BND-006: the same binding id with other parameters (another app_guid)."""
-    other = {**body, "bind_resource": {**body.get("bind_resource", {}), "app_guid": new_id()}}
-    _, response = platform.bind(instance, other, binding_id=binding_id)
-    check("BND-006", response.status == 409,
-          expected=f"409 Conflict for the id of a binding {state}, with other parameters",
+    """The same binding id with other parameters (BND-006, MUST), or for another app
+    (BND-022: the spec says only "different parameters", so a SHOULD)."""
+    parameters = _other_parameters(instance.plan, body)
+    if parameters is None:
+        check.not_applicable("BND-006", f"no other binding parameters the schema of "
+                                        f"{instance.plan.label} accepts could be derived")
+    else:
+        _, response = platform.bind(instance, {**body, "parameters": parameters},
+                                    binding_id=binding_id)
+        check("BND-006", response.status == 409,
+              expected=f"409 Conflict for the id of a binding {state}, with other parameters "
+                       f"{parameters}", observed=response.describe())
+    other_app = {**body,
+                 "bind_resource": {**body.get("bind_resource", {}), "app_guid": new_id()}}
+    _, response = platform.bind(instance, other_app, binding_id=binding_id)
+    check("BND-022", response.status == 409,
+          expected=f"409 Conflict for the id of a binding {state}, for another app_guid",
           observed=response.describe())
+
+
+def _other_parameters(plan: Plan, body: dict[str, Any]) -> dict[str, Any] | None:
+    """Binding parameters other than the body's that the plan's schema accepts (without a
+    schema, any object), or None."""
+    schema = plan.schema("service_binding", "create")
+    candidate = valid_sample(schema) if schema is not None else {"osbc_conflict": "different"}
+    return candidate if candidate and candidate != body.get("parameters") else None
 
 
 @requirement("BND-018A", "BND-018B", "UNB-005")
@@ -205,7 +225,8 @@ def _bind_without_app_guid(platform: Platform, instance: Instance, check: CheckR
                                         f"without one answered {response.describe()}")
 
 
-@requirement("BND-003A", "BND-003B", "BND-004", "BND-005", "BND-006", "BND-009", "BND-010",
+@requirement("BND-003A", "BND-003B", "BND-004", "BND-005", "BND-006", "BND-022", "BND-009",
+             "BND-010",
              "GETB-002", "GETB-004", "GETB-005", "ASY-001", *REFUSED_BIND_IDS)
 def test_async_bind(plan: Plan, platform: Platform, check: CheckRecorder) -> None:
     needs_bindable(plan)
@@ -239,9 +260,8 @@ def test_async_bind(plan: Plan, platform: Platform, check: CheckRecorder) -> Non
         check("GETB-002", fetched.status == 200,
               expected="200 OK from GET once binding last_operation said 'succeeded'",
               observed=fetched.describe())
-        check("GETB-005", bool(binding_information(fetched.body_object())),
-              expected="the asynchronously created binding's credentials (or other binding "
-                       "information) on fetch", observed=fetched.describe())
+        if fetched.status == 200:
+            _credentials_on_fetch(platform, plan, fetched, check)
     _conflict_is_409(platform, instance, binding_id, body, check, "that exists")
     _refused_binds_create_nothing(platform, instance, check)
 
@@ -256,6 +276,42 @@ def _resend_after_bound(platform: Platform, instance: Instance, binding_id: str,
     check("BND-005", again.status == 200,
           expected="200 OK for an identical resend after the bind succeeded",
           observed=again.describe())
+def _credentials_on_fetch(platform: Platform, plan: Plan, fetched: BrokerResponse,
+                          check: CheckRecorder) -> None:
+    """GETB-005: the fetch of an asynchronously created binding returns credentials if the
+    broker generates credentials (spec #body-11). Whether it does, only a binding with
+    credentials shows: without any in the fetch, one of another plan of the offering."""
+    body = fetched.body_object()
+    if "credentials" in body:
+        check("GETB-005", isinstance(body["credentials"], dict),
+              expected="the fetched binding's credentials, a JSON object",
+              observed=fetched.describe())
+        return
+    evidence = _credentials_generated(platform, plan)
+    if evidence is None:
+        check.not_applicable("GETB-005", "the fetched binding carries no credentials, and no "
+                                         "other binding of the offering showed that the "
+                                         "broker generates credentials")
+        return
+    check("GETB-005", False,
+          expected=f"credentials in the fetch of an asynchronously created binding, as the "
+                   f"broker generates credentials ({evidence})", observed=fetched.describe())
+
+
+def _credentials_generated(platform: Platform, plan: Plan) -> str | None:
+    """Evidence that the broker generates credentials for ``plan``'s offering: a binding of
+    another bindable plan of it with credentials in its bind answer or first fetch."""
+    for other in (p for p in plan.other_plans() if p.bindable):
+        try:
+            binding = platform.bind_ready(platform.provision_ready(other))
+        except PreconditionFailed:
+            continue  # no evidence from this plan
+        answers = [binding.response]
+        if other.service.bindings_retrievable:
+            answers.append(fetch_binding(platform, binding.instance, binding.id))
+        if any(isinstance(a.body_object().get("credentials"), dict) for a in answers):
+            return f"a binding of plan {other.label} got credentials"
+    return None
 
 
 def _while_binding(platform: Platform, instance: Instance, binding_id: str,

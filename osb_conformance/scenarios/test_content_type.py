@@ -11,6 +11,7 @@ from osb_conformance.checks import CheckRecorder
 from osb_conformance.client import BrokerResponse
 from osb_conformance.expectations import binding_absent, instance_absent
 from osb_conformance.platform import Instance, Platform, operation_of
+from osb_conformance.update_requests import acceptable_update, update_body
 
 requirement = pytest.mark.requirement
 
@@ -92,13 +93,15 @@ def test_unknown_fields_are_ignored(
                   _settled(platform, plan, extended_id, answer))
     if not plain_outcome.startswith(("201", "200", "202 then succeeded")):
         return  # no instance to go on with
-    update = {"service_id": plan.service.id, "plan_id": plan.id, "context": platform.context()}
-    plain_update = platform.client.update(plain_id, update, True)
-    extended_update = platform.client.update(
-        extended_id, _with_extensions(update, "context"), True)
-    _not_refused(check, "update", plain_update, extended_update)
-    _same_outcome(check, "update", _settled(platform, plan, plain_id, plain_update),
-                  _settled(platform, plan, extended_id, extended_update))
+    change = acceptable_update(platform, plan)  # never a context-only update (UPD-014B)
+    if change is not None:
+        update = update_body(platform, plan, **change.fields)
+        plain_update = platform.client.update(plain_id, update, True)
+        extended_update = platform.client.update(
+            extended_id, _with_extensions(update, "context"), True)
+        _not_refused(check, "update", plain_update, extended_update)
+        _same_outcome(check, "update", _settled(platform, plan, plain_id, plain_update),
+                      _settled(platform, plan, extended_id, extended_update))
     if not plan.bindable:
         return
     instance = Instance(plain_id, plan, plain_answer.status == 202, plain_answer, plain)

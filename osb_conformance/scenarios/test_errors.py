@@ -18,13 +18,15 @@ requirement = pytest.mark.requirement
 MALFORMED_JSON = b'{"service_id": '
 
 
-def _induced_errors(platform: Platform, plan: Plan) -> list[tuple[str, BrokerResponse]]:
-    """Requests that are wrong whatever the broker: each must be refused with a 4xx."""
+def _induced_errors(platform: Platform, plan: Plan, bindable: Plan | None,
+                    ) -> list[tuple[str, BrokerResponse]]:
+    """Requests that are wrong whatever the broker: each must be refused with a 4xx. The
+    binding routes only with a bindable plan (``bindable``): without one, a broker need not
+    implement them."""
     client = platform.client
     service_id, plan_id = plan.service.id, plan.id
     missing_service = platform.provision_body(plan)
     del missing_service["service_id"]
-    phantom = Instance(new_id(), plan, False, None, {})  # type: ignore[arg-type]
     unknown = new_id()
     requests: list[tuple[str, Callable[[], BrokerResponse]]] = [
         ("provision without service_id", lambda: platform.provision(plan, missing_service)[1]),
@@ -36,6 +38,21 @@ def _induced_errors(platform: Platform, plan: Plan) -> list[tuple[str, BrokerRes
          lambda: client.deprovision(unknown, None, None, True)),
         ("last_operation of an unknown instance",
          lambda: client.instance_last_operation(unknown, service_id, plan_id)),
+    ]
+    if plan.service.instances_retrievable:
+        requests.append(("fetch of an unknown instance",
+                         lambda: client.fetch_instance(unknown, service_id, plan_id)))
+    if bindable is not None:
+        requests += _induced_binding_errors(platform, bindable, unknown)
+    return [(name, send()) for name, send in requests]
+
+
+def _induced_binding_errors(platform: Platform, plan: Plan, unknown: str,
+                            ) -> list[tuple[str, Callable[[], BrokerResponse]]]:
+    client = platform.client
+    service_id, plan_id = plan.service.id, plan.id
+    phantom = Instance(new_id(), plan, False, None, {})  # type: ignore[arg-type]
+    requests: list[tuple[str, Callable[[], BrokerResponse]]] = [
         ("bind with malformed JSON",
          lambda: platform.bind(phantom, {}, content=MALFORMED_JSON)[1]),
         ("unbind without service_id and plan_id",
@@ -43,21 +60,21 @@ def _induced_errors(platform: Platform, plan: Plan) -> list[tuple[str, BrokerRes
         ("last_operation of an unknown binding",
          lambda: client.binding_last_operation(unknown, new_id(), service_id, plan_id)),
     ]
-    if plan.service.instances_retrievable:
-        requests.append(("fetch of an unknown instance",
-                         lambda: client.fetch_instance(unknown, service_id, plan_id)))
     if plan.service.bindings_retrievable:
         requests.append(("fetch of an unknown binding",
                          lambda: client.fetch_binding(unknown, new_id(), service_id, plan_id)))
-    return [(name, send()) for name, send in requests]
+    return requests
 
 
 @requirement("ERR-001", *ERROR_BODY_REQUIREMENTS)
 def test_induced_errors_are_4xx_with_well_formed_bodies(
-    any_plan: Plan, platform: Platform, check: CheckRecorder
+    any_plan: Plan, any_bindable_plan: Plan | None, platform: Platform, check: CheckRecorder
 ) -> None:
     plan = any_plan
-    for name, response in _induced_errors(platform, plan):
+    if any_bindable_plan is None:
+        check.not_applicable("ERR-001", "binding routes: no selected plan is bindable, so the "
+                                        "broker need not implement them (spec #binding)")
+    for name, response in _induced_errors(platform, plan, any_bindable_plan):
         check("ERR-001", 400 <= response.status < 500,
               expected=f"a 4xx client error for a {name}", observed=response.describe())
         check_error_body(check, response)

@@ -19,6 +19,7 @@ from osb_conformance.platform import (
     operation_of,
 )
 from osb_conformance.polling import PollResult
+from osb_conformance.update_requests import acceptable_update, update_body
 
 requirement = pytest.mark.requirement
 
@@ -97,6 +98,16 @@ def _judge_binding_answer(check: CheckRecorder, kind: str, answer: BrokerRespons
     _judge_retry_after(check, "LOB-004B", answer)
 
 
+def _settled_answers(check: CheckRecorder, requirement_id: str,
+                     result: PollResult) -> list[BrokerResponse]:
+    """The answers to judge: an error polling went past (one 503, say) is recorded, not
+    failed; the platform SHOULD keep polling, and only an error that persists is judged."""
+    for answer in result.transient:
+        check.info(requirement_id, f"a transient error while polling, polled past: "
+                                   f"{answer.describe()}")
+    return result.settled_answers
+
+
 def _judge_no_gone(check: CheckRecorder, requirement_id: str, kind: str,
                    result: PollResult) -> None:
     gone = [a for a in result.responses if a.status == 410]
@@ -148,11 +159,12 @@ def test_instance_operations_poll_to_a_remembered_end(
     if result.state != "succeeded":
         raise PreconditionFailed(f"asynchronous provisioning of {plan.label} did not succeed",
                                  result.last.exchange if result.last else None)
-    client = platform.client
-    update = client.update(instance_id, {"service_id": plan.service.id, "plan_id": plan.id,
-                                         "context": platform.context()}, True)
-    if update.status == 202:
-        _follow_instance(platform, plan, instance_id, "update", update, check)
+    change = acceptable_update(platform, plan)  # never a context-only update (UPD-014B)
+    if change is not None:
+        update = platform.client.update(
+            instance_id, update_body(platform, plan, **change.fields), True)
+        if update.status == 202:
+            _follow_instance(platform, plan, instance_id, "update", update, check)
     deprovision = platform.deprovision(plan, instance_id)
     if deprovision.status == 202:
         _follow_instance(platform, plan, instance_id, "deprovision", deprovision, check)
@@ -166,7 +178,7 @@ def _follow_instance(
     operation = operation_of(accepted)
     deleting = kind == "deprovision"
     result = platform.poll_instance(plan, instance_id, operation, deleting=deleting)
-    for answer in result.responses:
+    for answer in _settled_answers(check, "LOI-001", result):
         _judge_instance_answer(check, kind, answer)
     if kind in CREATING:
         _judge_no_gone(check, "LOI-007B", kind, result)
@@ -225,7 +237,7 @@ def _follow_binding(
     operation = operation_of(accepted)
     deleting = kind == "unbind"
     result = platform.poll_binding(instance, binding_id, operation, deleting=deleting)
-    for answer in result.responses:
+    for answer in _settled_answers(check, "LOB-001", result):
         _judge_binding_answer(check, kind, answer)
     if kind in CREATING:
         _judge_no_gone(check, "LOB-003B", kind, result)

@@ -69,7 +69,7 @@ def _async_unbind(platform: Platform, binding: BindingHandle, first: BrokerRespo
     instance = binding.instance
     problem = operation_problem(first.body_object(), null_allowed=False)
     check("UNB-002", problem is None,
-          expected="operation absent, null or a string of at most 10,000 characters",
+          expected="operation absent, or a string (not null) of at most 10,000 characters",
           observed=problem or first.describe())
     again = platform.unbind(instance, binding.id)
     if again.status != 202 and ended_meanwhile(platform, instance.plan, instance.id,

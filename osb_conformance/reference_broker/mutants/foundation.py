@@ -154,9 +154,27 @@ register("bind-resend-201", "BND-005",
 register("bind-sync-200", "BND-001",
          "a new synchronous binding answers 200 instead of 201",
          after=rewrite(on("bind", 201), status(200)))
+def _bind_conflict(with_parameters: bool):  # type: ignore[no-untyped-def]
+    """A predicate: a bind refused with 409 whose body does (not) carry parameters."""
+    def matches(request: Request, response: Response) -> bool:
+        import json
+
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return False
+        return request.route == "bind" and response.status == 409 and isinstance(
+            body, dict) and ("parameters" in body) == with_parameters
+    return matches
+
+
 register("bind-conflict-accepted", "BND-006",
          "a bind with other parameters for an existing binding id answers 201, not 409",
-         after=rewrite(on("bind", 409), status(201, {"credentials": {}})))
+         after=rewrite(_bind_conflict(with_parameters=True), status(201, {"credentials": {}})))
+register("bind-other-app-accepted", "BND-022",
+         "a bind for another app_guid with an existing binding id answers 201, not 409",
+         after=rewrite(_bind_conflict(with_parameters=False), status(201, {"credentials": {}})),
+         strict_only=True)
 register("unbind-missing-200", "UNB-004",
          "unbinding a binding that does not exist answers 200 instead of 410",
          after=rewrite(on("unbind", 410), status(200, {})))

@@ -302,6 +302,9 @@ register("update-applied-201", "UPD-001", "an applied synchronous update answers
 register("update-operation-empty", "UPD-003",
          "an async update answers 202 with an empty operation",
          after=rewrite(on("update", 202), with_body(operation="")))
+register("update-operation-null", "UPD-003",
+         "an async update answers 202 with \"operation\": null",
+         after=rewrite(on("update", 202), with_body(operation=None)))
 register("update-resend-in-progress-new-operation", "UPD-004",
          "an identical update re-sent while it runs gets another operation",
          **resend_while("update", "update", _new_operation))
