@@ -82,6 +82,7 @@ class Platform(RequestBodies):
     ) -> tuple[str, BrokerResponse]:
         """Send a provision request; the id is in the ledger before the request goes out."""
         instance_id = instance_id or new_id()
+        self._make_room(instance_id)
         ensure_instance_capacity(self.ledger, self.settings, instance_id)  # --osb-max-instances
         self._record(plan, instance_id)
         body = self.provision_body(plan) if body is None else body
@@ -276,6 +277,20 @@ class Platform(RequestBodies):
                       binding_id: str | None = None) -> None:
         if response.status == 202:
             self._running[(instance_id, binding_id)] = kind
+
+    def _make_room(self, instance_id: str) -> None:
+        """At the --osb-max-instances bound, shared instances this test does not hold are
+        deleted before the test is refused an instance of its own."""
+        limit = self.settings.max_instances
+        if limit is None:
+            return
+        for idle in self.shared.idle(in_use=self.borrowed):
+            live = {r.instance_id for r in self.ledger.live() if r.kind == "instance"}
+            if instance_id in live or len(live) < limit:
+                return
+            owner = f"{self.owner} (making room)"
+            self.shared.retire(self, {idle.id}, owner)
+            clean_up(self.client, self.ledger, owner)
 
     def _refuse_shared(self, instance_id: str, what: str) -> None:
         if self.shared.is_shared(instance_id):

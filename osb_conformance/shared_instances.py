@@ -55,12 +55,12 @@ class SharedInstances:
     def is_shared(self, instance_id: str) -> bool:
         return any(i.id == instance_id for i in self._ready.values())
 
-    def retire(self, platform: Platform, instance_ids: set[str]) -> None:
-        """Give these shared instances back to the test, whose cleanup deletes them."""
+    def retire(self, platform: Platform, instance_ids: set[str], owner: str | None = None) -> None:
+        """Give these shared instances to ``owner`` (the test), whose cleanup deletes them."""
         for plan_id, instance in list(self._ready.items()):
             if instance.id in instance_ids:
                 del self._ready[plan_id]
-                platform.ledger.hand_over(instance.id, platform.owner)
+                platform.ledger.hand_over(instance.id, owner or platform.owner)
 
     def idle(self, in_use: set[str]) -> list[Instance]:
         """Shared instances the current test does not hold (they may be deleted for room)."""

@@ -1,0 +1,194 @@
+"""Running tests concurrently (issue 10): bounded by --osb-concurrency and --osb-max-instances
+as the broker counts them, shared instances never changed by the checks that share them,
+stalled plans failing later checks at once, and nothing left after an interrupted run."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from osb_conformance.errors import SuiteError
+from osb_conformance.ledger import Ledger, Resource
+from osb_conformance.request_slots import RequestSlots
+from osb_conformance.run_stats import RunStats
+from osb_conformance.stalled_plans import StalledPlans
+from tests.suite_runner import clean_environment, run_suite, suite_arguments
+
+SLOW = {"async_seconds": 0.2, "latency_ms": 10}  # a broker that takes (a little) real time
+INSTANCE_PATH = re.compile(r"/v2/service_instances/([^/?]+)(?:\?|$)")
+
+
+def test_requests_in_flight_and_live_instances_stay_within_the_bounds(
+    start_broker: Callable[..., Any], tmp_path: Path
+) -> None:
+    broker = start_broker(**SLOW)
+    run = run_suite(broker.url, tmp_path, "--osb-concurrency=3", "--osb-max-instances=3",
+                    "--osb-fuzz=off")
+    stats = broker.broker.stats.snapshot()
+    assert run.exit_code == 0, run.output
+    assert "bringing up nodes" in run.output  # the tests did run on three xdist workers
+    assert 2 <= stats["peak_in_flight_requests"] <= 3, stats
+    assert stats["peak_live_instances"] <= 3, stats
+    assert broker.broker.state.live() == {"instances": [], "bindings": []}
+
+
+def test_one_at_a_time_is_one_request_at_a_time(
+    start_broker: Callable[..., Any], tmp_path: Path
+) -> None:
+    broker = start_broker(**SLOW)
+    run = run_suite(broker.url, tmp_path, "--osb-concurrency=1", "--osb-fuzz=off",
+                    "--osb-plans=reference-db/async")
+    assert run.exit_code == 0, run.output
+    assert "bringing up nodes" not in run.output
+    assert broker.broker.stats.snapshot()["peak_in_flight_requests"] == 1
+
+
+def test_a_shared_instance_is_never_changed_by_the_checks_that_share_it(
+    start_broker: Callable[..., Any], tmp_path: Path
+) -> None:
+    broker = start_broker()
+    run = run_suite(broker.url, tmp_path, "--osb-concurrency=1", "--osb-fuzz=off")
+    assert run.exit_code == 0, run.output
+    tests_per_instance: dict[str, set[str]] = defaultdict(set)
+    requests_per_instance: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
+    for result in run.report["results"]:
+        for exchange in result["transcript"]:
+            found = INSTANCE_PATH.search(exchange["url"])
+            if found:
+                tests_per_instance[found.group(1)].add(result["nodeid"])
+                requests_per_instance[found.group(1)].append(
+                    (exchange["method"], exchange.get("status")))
+    shared = {i: tests for i, tests in tests_per_instance.items() if len(tests) >= 3}
+    assert len(shared) >= 2, "each plan's checks share one instance"
+    for instance_id in shared:
+        methods = requests_per_instance[instance_id]
+        # Malformed or conflicting requests a compliant broker refuses (4xx) change nothing;
+        # no check deletes it or sends it an update or a create the broker would accept.
+        accepted = [m for m in methods if m[0] in ("PUT", "PATCH") and m[1] is not None
+                    and not 400 <= m[1] < 500]
+        assert [m[0] for m in accepted] == ["PUT"] and accepted[0][1] in (201, 202), \
+            (instance_id, methods)  # only its creation
+        assert not [m for m in methods if m[0] == "DELETE"], (instance_id, methods)
+
+
+def test_a_check_may_not_change_a_shared_instance() -> None:
+    from osb_conformance.platform import Platform
+    from osb_conformance.shared_instances import SharedInstances
+
+    shared = SharedInstances()
+    instance = type("I", (), {"id": "shared-1"})()
+    shared._ready["plan"] = instance  # as borrow() leaves it
+    platform = Platform.__new__(Platform)
+    platform.shared = shared
+    with pytest.raises(SuiteError, match="may not deprovision shared instance shared-1"):
+        platform._refuse_shared("shared-1", "deprovision")
+    platform._refuse_shared("own-1", "deprovision")  # an instance of its own: fine
+
+
+def test_after_one_operation_runs_past_the_bound_the_plan_fails_at_once(
+    start_broker: Callable[..., Any], tmp_path: Path
+) -> None:
+    broker = start_broker(chaos="never-finish")
+    run = run_suite(broker.url, tmp_path, "--osb-concurrency=2", "--osb-fuzz=off",
+                    "--osb-poll-timeout=2", "--osb-plans=reference-db/async")
+    messages = [r["message"] or "" for r in run.report["results"]]
+    waited = [m for m in messages if "polling bound ran out" in m and "not attempted" not in m]
+    not_attempted = [m for m in messages if "not attempted" in m]
+    # Only the operations already running when the first one ran out waited the bound (at
+    # most one per worker); every later check that needed the plan failed at once.
+    assert 1 <= len(waited) <= 2, waited
+    assert len(not_attempted) >= 5, messages
+    assert run.exit_code == 1, run.output
+    assert broker.broker.state.live() == {"instances": [], "bindings": []}  # deletes cancel
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_on_a_concurrent_run_leaves_the_broker_empty(
+    start_broker: Callable[..., Any], tmp_path: Path
+) -> None:
+    broker = start_broker(async_seconds=2.0)
+    report = tmp_path / "report.json"
+    command = [sys.executable, "-m", "pytest", "--osb-concurrency=3", "--osb-fuzz=off",
+               *suite_arguments(broker.url, report)]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                               env=clean_environment(), stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(broker.broker.state.live()["instances"]) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert broker.broker.state.live()["instances"], "the run provisioned nothing"
+    os.kill(process.pid, signal.SIGTERM)  # CI cancelling the job: the controller only
+    output, _ = process.communicate(timeout=180)
+    assert broker.broker.state.live() == {"instances": [], "bindings": []}, output
+    assert process.returncode == 2, output
+    assert "INCOMPLETE (interrupted)" in output
+
+
+# -- the parts -------------------------------------------------------------------------------
+def test_request_slots_bound_holders_across_threads(tmp_path: Path) -> None:
+    slots = RequestSlots(tmp_path, 2)
+    holding, peak, lock = [0], [0], threading.Lock()
+
+    def hold() -> None:
+        with slots.held():
+            with lock:
+                holding[0] += 1
+                peak[0] = max(peak[0], holding[0])
+            time.sleep(0.02)
+            with lock:
+                holding[0] -= 1
+
+    threads = [threading.Thread(target=hold) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak[0] == 2
+
+
+def test_workers_counts_add_up() -> None:
+    one, two = RunStats(), RunStats()
+    body = b'{"plan_id": "p1"}'
+    one.count_exchange("PUT", "http://b/v2/service_instances/i1", 202, 0.5, body)
+    two.count_exchange("PUT", "http://b/v2/service_instances/i2/service_bindings/b1", 201,
+                       0.25, body)
+    two.count_exchange("DELETE", "http://b/v2/service_instances/i2?plan_id=p1", 200, 0.25,
+                       None)
+    two.count_exchange("GET", "http://b/v2/service_instances/i2/last_operation", 200, 0.1,
+                       None)
+    one.add(two.to_dict())
+    assert one.requests == 4 and one.async_operations == 1
+    assert one.operations == {"provision": 1, "bind": 1, "deprovision": 1}
+    assert one.instances_created == {"p1": 1} and one.bindings_created == {"p1": 1}
+    assert one.request_seconds == pytest.approx(1.1)
+
+
+def test_a_killed_workers_journal_names_what_it_left(tmp_path: Path) -> None:
+    journal = tmp_path / "ledger-gw0.jsonl"
+    ledger = Ledger(journal)
+    for instance_id in ("a", "b"):
+        ledger.record(Resource("instance", instance_id, "s", "p", "svc/plan", "t"))
+    ledger.record(Resource("binding", "a", "s", "p", "svc/plan", "t", binding_id="x"))
+    ledger.mark_instance_deleted("a")
+    with journal.open("a") as file:
+        file.write('{"record": {"kind": "inst')  # the line a kill cut short
+    left = Ledger.replay(journal).live()
+    assert [(r.kind, r.instance_id) for r in left] == [("instance", "b")]
+
+
+def test_a_stalled_plan_is_seen_by_every_process(tmp_path: Path) -> None:
+    StalledPlans(tmp_path).mark("plan-1", "provision of instance x ran past 2s")
+    other_process = StalledPlans(tmp_path)
+    assert other_process.reason("plan-1") == "provision of instance x ran past 2s"
+    assert other_process.reason("plan-2") is None
