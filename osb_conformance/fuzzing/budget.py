@@ -41,16 +41,18 @@ STEPS = {"off": 0, "quick": 5, "thorough": 25}
 OPERATIONS = {"off": 0, "quick": 8, "thorough": 60}
 # The lifecycle runs as MACHINES independent state machines per plan (parametrized tests,
 # each its own seed and share of the sequences), so that the chain of dependent operations
-# in one test is short and workers can run them side by side. Each machine may start
-# LIFECYCLE_OPERATIONS asynchronous operations; a sequence that started runs its current
-# step and its teardown to the end, so a machine may exceed it by that much.
-MACHINES = 3
-LIFECYCLE_OPERATIONS = {"off": 0, "quick": 12, "thorough": 60}
-# Per asynchronous plan at quick: 3 x 12 = 36 for the lifecycle, and 8 for each parameter
-# or request fuzz test whose examples the broker carries out (valid parameters for
-# provision, update and bind, odd ids): with the refusal tests' instances about 80
-# operations per plan against a compliant broker, at most 13 x 8 + 36 = 140 against one
-# that accepts everything. At thorough 13 x 60 + 3 x 60 = 960.
+# in one test is short and workers can run them side by side. Each machine starts no new
+# sequence once it has started LIFECYCLE_OPERATIONS asynchronous operations; a sequence
+# that started runs to its end unless the machine reaches twice that (then it only
+# deletes what it created).
+MACHINES = 4
+LIFECYCLE_OPERATIONS = {"off": 0, "quick": 15, "thorough": 60}
+# Per asynchronous plan at quick: 4 x 15 = 60 for the lifecycle (about what 10 sequences
+# of 5 steps used before budgets, now in four chains a quarter as long), and 8 for each
+# parameter or request fuzz test whose examples the broker carries out (valid parameters
+# for provision, update and bind, odd ids): with the instances the refusal tests update
+# and bind to, about 100 operations per plan against a compliant broker, at most
+# 13 x 8 + 2 x 60 = 224 against one that accepts everything. At thorough 13 x 60 + 4 x 60.
 # Examples (or sequences) replayed to shrink a failure before the smallest so far is reported.
 SHRINK_LIMIT = {"off": 0, "quick": 40, "thorough": 200}
 # Instances a fuzz test may have alive at once; examples delete what they create as they go.

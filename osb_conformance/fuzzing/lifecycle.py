@@ -8,8 +8,8 @@ status codes each step may get in the resources' current state. Every asynchrono
 operation is polled to its end before the next step, so the model has no in-progress
 states. A sequence keeps at most ``MAX_LIVE_INSTANCES`` instances and deletes
 everything when it ends; a failure shrinks to the shortest sequence that shows it.
-Once the tally's asynchronous-operation budget is spent, the running sequence takes
-no further step (it still deletes what it created) and later sequences send nothing.
+Once the tally's asynchronous-operation budget is spent, later sequences send nothing;
+the running one ends (and deletes what it created) early only at twice the budget.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def lifecycle_machine(plan: Plan, platform: Platform, tally: Tally) -> type[Any]
             tally.broker_error = exc
 
         def stopped(self) -> bool:
-            """The operation budget is spent: no further step (the teardown still runs)."""
+            """Twice the operation budget is spent: no further step (teardown still runs)."""
             return not tally.may_continue(platform.client.exchanges)
 
         def expect(self, step: str, response: BrokerResponse, allowed: set[int],

@@ -92,12 +92,16 @@ class Tally:
     after_failure: int = 0
     operations: OperationBudget = field(
         default_factory=lambda: OperationBudget(OPERATIONS["quick"]))
+    skip_first: int = 0  # examples skipped before any is sent, uncounted (lifecycle machines)
 
     def note(self, what: str) -> None:
         self.notes[what] = self.notes.get(what, 0) + 1
 
     def should_run(self) -> bool:
         """Whether the next example is sent (False once the shrink budget is spent)."""
+        if self.skip_first:
+            self.skip_first -= 1
+            return False
         if self.latest or self.broker_error:
             self.after_failure += 1
             return (self.after_failure <= self.shrink_limit
@@ -109,10 +113,12 @@ class Tally:
         return True
 
     def may_continue(self, running: Sequence[Any]) -> bool:
-        """Whether a running example (a lifecycle sequence) may start another step, given
-        the exchanges ``running`` it has sent so far."""
-        limit = self.operations.limit * (2 if self.latest or self.broker_error else 1)
-        return self.operations.spent + asynchronous_operations(running) < limit
+        """Whether a running example (a lifecycle sequence) may take another step, given
+        the exchanges ``running`` it has sent so far. A sequence that started within the
+        budget runs to its end (cutting it short would waste the operations that built
+        its state before the steps that test it), but never past twice the budget."""
+        spent = self.operations.spent + asynchronous_operations(running)
+        return spent < 2 * self.operations.limit
 
     def failed(self, violation: PropertyViolation) -> PropertyViolation:
         self.latest[type(violation)] = violation
