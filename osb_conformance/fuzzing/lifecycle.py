@@ -66,8 +66,8 @@ class ModelInstance:
 
 
 def gated(step: Callable[..., None]) -> Callable[..., None]:
-    """A rule that does nothing in a sequence the shrink budget skips, nor once the
-    operation budget is spent."""
+    """A rule that does nothing in a sequence the shrink budget skips, nor once twice
+    the operation budget is spent."""
     @functools.wraps(step)
     def run(self: Any, *args: Any, **kwargs: Any) -> None:
         if self.skipped or self.stopped():
