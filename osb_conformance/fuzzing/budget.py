@@ -1,5 +1,15 @@
 """How much fuzzing a run does (``--osb-fuzz``, ``--osb-fuzz-examples``) and its seed.
 
+Two limits apply to every fuzz test: a number of examples (lifecycle sequences), and
+on asynchronous plans a number of asynchronous broker operations. A plan counts as
+asynchronous by what its broker does, not by what its catalog says: an operation is
+asynchronous when the broker answered its request (provision, update, deprovision,
+bind, unbind) with 202, and only those are counted. A plan whose broker answers
+synchronously never spends the budget (each of its operations costs one round trip);
+``maximum_polling_duration`` is optional and says nothing about whether a broker
+answers 202. So on a broker whose operations take minutes a fuzz test costs at most
+its operation budget times the operation time, whatever the example count.
+
 Importing this module does not import Hypothesis: the settings dataclass needs the
 budget, and a run with ``--osb-fuzz=off`` should not pay for the import.
 """
@@ -7,16 +17,42 @@ budget, and a run with ``--osb-fuzz=off`` should not pay for the import.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..transcript import Exchange
 
 FUZZ_MODES = ("off", "quick", "thorough")
 DEFAULT_MODE = "quick"
 # Generated examples per property. Explicit boundary and violation examples come on top.
 EXAMPLES = {"off": 0, "quick": 4, "thorough": 60}
-# Lifecycle sequences per plan, and the longest sequence.
+# Lifecycle sequences per plan (shared by its MACHINES), and the longest sequence.
 SEQUENCES = {"off": 0, "quick": 10, "thorough": 50}
 STEPS = {"off": 0, "quick": 5, "thorough": 25}
+# Asynchronous operations (requests answered 202) one parameter or request fuzz test may
+# start on a plan, counting the instance its updates and binds go to and deleting what
+# each example created; deleting that instance comes on top (cleanup is never skipped).
+# quick: the grouped boundary examples and a few drawn ones, e.g. 4 provisions (each
+# provisioned and deleted) or 7 updates of one instance. An example that started finishes
+# (and deletes what it created), so a test may exceed its budget by one example; shrinking
+# a failure may spend as much again.
+OPERATIONS = {"off": 0, "quick": 8, "thorough": 60}
+# The lifecycle runs as MACHINES independent state machines per plan (parametrized tests,
+# each its own seed and share of the sequences), so that the chain of dependent operations
+# in one test is short and workers can run them side by side. Each machine starts no new
+# sequence once it has started LIFECYCLE_OPERATIONS asynchronous operations; a sequence
+# that started runs to its end unless the machine reaches twice that (then it only
+# deletes what it created).
+MACHINES = 4
+LIFECYCLE_OPERATIONS = {"off": 0, "quick": 15, "thorough": 60}
+# Per asynchronous plan at quick: 4 x 15 = 60 for the lifecycle (about what 10 sequences
+# of 5 steps used before budgets, now in four chains a quarter as long), and 8 for each
+# parameter or request fuzz test whose examples the broker carries out (valid parameters
+# for provision, update and bind, odd ids): with the instances the refusal tests update
+# and bind to, about 100 operations per plan against a compliant broker, at most
+# 13 x 8 + 2 x 60 = 224 against one that accepts everything. At thorough 13 x 60 + 4 x 60.
 # Examples (or sequences) replayed to shrink a failure before the smallest so far is reported.
 SHRINK_LIMIT = {"off": 0, "quick": 40, "thorough": 200}
 # Instances a fuzz test may have alive at once; examples delete what they create as they go.
@@ -48,6 +84,21 @@ class FuzzBudget:
             return max(1, self.examples)
         return SEQUENCES[self.mode]
 
+    def machine_sequences(self, machine: int) -> int:
+        """Sequences lifecycle machine ``machine`` (1..MACHINES) runs: its share of all."""
+        share, rest = divmod(self.sequences, MACHINES)
+        return max(1, share + (1 if machine <= rest else 0))
+
+    @property
+    def operations(self) -> int:
+        """Asynchronous operations one parameter or request fuzz test may start."""
+        return OPERATIONS[self.mode] or OPERATIONS[DEFAULT_MODE]
+
+    @property
+    def lifecycle_operations(self) -> int:
+        """Asynchronous operations one lifecycle machine may start."""
+        return LIFECYCLE_OPERATIONS[self.mode] or LIFECYCLE_OPERATIONS[DEFAULT_MODE]
+
     @property
     def steps(self) -> int:
         return STEPS[self.mode] or STEPS[DEFAULT_MODE]
@@ -68,6 +119,32 @@ class FuzzBudget:
         if nodeid:
             parts.append(repr(nodeid))
         return "pytest --broker-url=... " + " ".join(parts)
+
+
+def asynchronous_operations(exchanges: Sequence[Exchange]) -> int:
+    """How many operations these exchanges started that the broker answered with 202."""
+    return sum(1 for e in exchanges
+               if e.status == 202 and e.method in ("PUT", "PATCH", "DELETE"))
+
+
+@dataclass
+class OperationBudget:
+    """The asynchronous operations a fuzz test may start, and how many it has started.
+
+    Counted from the transcript (every request goes through the client, which records
+    it), not at each call site, so no operation a step sends can be missed.
+    """
+
+    limit: int
+    spent: int = 0
+
+    def charge(self, exchanges: Sequence[Exchange]) -> None:
+        """Count the operations these exchanges (of one finished example) started."""
+        self.spent += asynchronous_operations(exchanges)
+
+    def exhausted(self, running: Sequence[Exchange] = ()) -> bool:
+        """Whether the budget is spent, counting also a running example's ``running``."""
+        return self.spent + asynchronous_operations(running) >= self.limit
 
 
 def make_budget(mode: str | None, examples: Any, seed: Any) -> FuzzBudget:

@@ -8,6 +8,8 @@ status codes each step may get in the resources' current state. Every asynchrono
 operation is polled to its end before the next step, so the model has no in-progress
 states. A sequence keeps at most ``MAX_LIVE_INSTANCES`` instances and deletes
 everything when it ends; a failure shrinks to the shortest sequence that shows it.
+Once the tally's asynchronous-operation budget is spent, later sequences send nothing;
+the running one ends (and deletes what it created) early only at twice the budget.
 """
 
 from __future__ import annotations
@@ -64,10 +66,11 @@ class ModelInstance:
 
 
 def gated(step: Callable[..., None]) -> Callable[..., None]:
-    """A rule that does nothing in a sequence the shrink budget skips."""
+    """A rule that does nothing in a sequence the shrink budget skips, nor once twice
+    the operation budget is spent."""
     @functools.wraps(step)
     def run(self: Any, *args: Any, **kwargs: Any) -> None:
-        if self.skipped:
+        if self.skipped or self.stopped():
             return
         self.note(step.__name__)
         try:
@@ -109,6 +112,10 @@ def lifecycle_machine(plan: Plan, platform: Platform, tally: Tally) -> type[Any]
 
         def broker_error(self, exc: BrokerError) -> None:
             tally.broker_error = exc
+
+        def stopped(self) -> bool:
+            """Twice the operation budget is spent: no further step (teardown still runs)."""
+            return not tally.may_continue(platform.client.exchanges)
 
         def expect(self, step: str, response: BrokerResponse, allowed: set[int],
                    requirement: str = "FUZZ-004", expected: str | None = None,
@@ -159,7 +166,7 @@ def lifecycle_machine(plan: Plan, platform: Platform, tally: Tally) -> type[Any]
         @invariant()
         def identical_provision_is_idempotent(self) -> None:
             """Resending an instance's identical provision never changes or breaks it."""
-            if self.skipped:
+            if self.skipped or self.stopped():
                 return
             for model in list(self.live.values()):
                 _, response = platform.provision(plan, model.handle.body,
@@ -342,6 +349,7 @@ def lifecycle_machine(plan: Plan, platform: Platform, tally: Tally) -> type[Any]
                     delete_binding(platform, model.handle, binding_id)
                 delete_instance(platform, plan, model.handle.id)
             platform.clean_up()
+            tally.operations.charge(platform.client.exchanges)
 
     Lifecycle.__name__ = Lifecycle.__qualname__ = "Lifecycle"
     return Lifecycle

@@ -21,9 +21,17 @@ from ..errors import BrokerError, BrokerTimeout, ConformanceFailure
 from ..expectations import not_applicable
 from ..platform import Platform, PreconditionFailed
 from ..redaction import redact
-from .budget import MAX_LIVE_INSTANCES, FuzzBudget, hypothesis_settings
+from .budget import (
+    MAX_LIVE_INSTANCES,
+    OPERATIONS,
+    FuzzBudget,
+    OperationBudget,
+    asynchronous_operations,
+    hypothesis_settings,
+)
 
 INPUT_CHARS_SHOWN = 2_000
+NOT_SENT = "examples not sent: asynchronous-operation budget spent"
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,8 @@ class Verdict:
     ok: bool
     expected: str
     observed: str
+    # The input to show when it is smaller than the example (a part that fails alone).
+    falsifying_input: str | None = None
 
 
 class PropertyViolation(Exception):
@@ -63,6 +73,14 @@ class Tally:
     sequence many). After ``shrink_limit`` examples past the first failure, examples are
     skipped (they pass without a request), so shrinking ends with the smallest failure
     found by then: the latest one of its kind, since the shrinker only tries smaller ones.
+
+    ``operations`` bounds the asynchronous operations the examples start: once it is
+    spent, further examples are skipped the same way. Skipping in the test body is the
+    robust way to stop: Hypothesis has no public "stop generating" call, its settings
+    (max_examples) are fixed before the first example shows that the plan is
+    asynchronous, and ``assume(False)`` on every later example would make it search for
+    valid examples ten times longer and, on a slow plan, report Unsatisfiable. A skipped
+    example costs no request, only its generation. Shrinking may spend as much again.
     """
 
     shrink_limit: int = 50
@@ -72,17 +90,35 @@ class Tally:
     latest: dict[type, PropertyViolation] = field(default_factory=dict)
     broker_error: BrokerError | None = None  # the broker could not be talked to
     after_failure: int = 0
+    operations: OperationBudget = field(
+        default_factory=lambda: OperationBudget(OPERATIONS["quick"]))
+    skip_first: int = 0  # examples skipped before any is sent, uncounted (lifecycle machines)
 
     def note(self, what: str) -> None:
         self.notes[what] = self.notes.get(what, 0) + 1
 
     def should_run(self) -> bool:
         """Whether the next example is sent (False once the shrink budget is spent)."""
+        if self.skip_first:
+            self.skip_first -= 1
+            return False
         if self.latest or self.broker_error:
             self.after_failure += 1
-            return self.after_failure <= self.shrink_limit
+            return (self.after_failure <= self.shrink_limit
+                    and self.operations.spent < 2 * self.operations.limit)
+        if self.operations.exhausted():
+            self.note(NOT_SENT)
+            return False
         self.examples += 1
         return True
+
+    def may_continue(self, running: Sequence[Any]) -> bool:
+        """Whether a running example (a lifecycle sequence) may take another step, given
+        the exchanges ``running`` it has sent so far. A sequence that started within the
+        budget runs to its end (cutting it short would waste the operations that built
+        its state before the steps that test it), but never past twice the budget."""
+        spent = self.operations.spent + asynchronous_operations(running)
+        return spent < 2 * self.operations.limit
 
     def failed(self, violation: PropertyViolation) -> PropertyViolation:
         self.latest[type(violation)] = violation
@@ -111,7 +147,9 @@ def run_property(
     """
     from hypothesis import example, given, seed
 
-    tally = Tally(shrink_limit=budget.shrink_limit)
+    tally = Tally(shrink_limit=budget.shrink_limit,
+                  operations=OperationBudget(budget.operations))
+    tally.operations.charge(platform.client.exchanges)  # the target's instance, if any
 
     def one_example(value: Any) -> None:
         if not tally.should_run():
@@ -124,6 +162,7 @@ def run_property(
             raise
         finally:
             leftovers = platform.clean_up()  # delete as you go, also when a step fails
+            tally.operations.charge(platform.client.exchanges)
         if len(leftovers) >= MAX_LIVE_INSTANCES:
             raise PreconditionFailed(
                 f"fuzzing stopped: {len(leftovers)} resources it created could not be "
@@ -131,7 +170,8 @@ def run_property(
         broken = [v for v in verdicts if not v.ok]
         if broken:
             kinds = tuple(sorted({v.requirement for v in broken}))
-            raise tally.failed(violation_type(kinds)(broken, describe(value),
+            shown = next((v.falsifying_input for v in broken if v.falsifying_input), None)
+            raise tally.failed(violation_type(kinds)(broken, shown or describe(value),
                                                      list(platform.client.exchanges)))
 
     test = given(strategy)(one_example)
@@ -186,7 +226,7 @@ def _record(
     for violation in violations:
         for verdict in violation.verdicts:
             broken.setdefault(verdict.requirement, (verdict, violation))
-    summary = f"{tally.examples} examples ({name})" + _notes(tally)
+    summary = f"{tally.examples} examples ({name})" + _operations(tally) + _notes(tally)
     for requirement in requirements:
         if requirement not in broken:
             check(requirement, True, expected=name, observed=f"held for all {summary}")
@@ -203,6 +243,13 @@ def _record(
             failures.append(failure)
     if failures:
         raise failures[0]
+
+
+def _operations(tally: Tally) -> str:
+    spent = tally.operations.spent
+    if not spent:
+        return ""  # a synchronous plan: nothing was budgeted
+    return f"; {spent} asynchronous operations (budget {tally.operations.limit})"
 
 
 def _notes(tally: Tally) -> str:

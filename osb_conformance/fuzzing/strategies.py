@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
@@ -28,6 +28,8 @@ class Example:
 
     label: str
     value: Any
+    # The examples this one combines (see grouped_examples); empty for a plain example.
+    parts: tuple[Example, ...] = field(default=(), compare=False)
 
 
 def unsupported_reason(schema: dict[str, Any]) -> str | None:
@@ -88,6 +90,34 @@ def boundary_examples(schema: dict[str, Any]) -> list[Example]:
             if is_valid(schema, candidate):
                 examples.append(Example(f"{name}: {label}", candidate))
     return examples
+
+
+def grouped_examples(schema: dict[str, Any], examples: list[Example]) -> list[Example]:
+    """Fewer objects that carry the same edge values: each example's properties merged
+    into the first group that stays valid under ``schema`` (a group never holds two
+    values for one property). A broker that accepts a group accepts each value in it, so
+    a provision per group instead of per example loses no detection; a refused group is
+    narrowed to its parts by the caller."""
+    groups: list[tuple[list[Example], dict[str, Any]]] = []
+    for example in examples:
+        home = next((group for group in groups if isinstance(example.value, dict)
+                     and _merges(schema, group[1], example.value)), None)
+        if home is None:
+            groups.append(([example], dict(example.value)
+                           if isinstance(example.value, dict) else {}))
+        else:
+            home[0].append(example)
+            home[1].update(example.value)
+    return [members[0] if len(members) == 1 else
+            Example("; ".join(m.label for m in members), value, tuple(members))
+            for members, value in groups]
+
+
+def _merges(schema: dict[str, Any], group: dict[str, Any], value: dict[str, Any]) -> bool:
+    """Whether ``value`` can join ``group``: no property gets a second value, and the
+    merged object stays valid (an empty group holds a non-object example: never)."""
+    return bool(group) and all(group.get(k, v) == v for k, v in value.items()) \
+        and is_valid(schema, {**group, **value})
 
 
 def edge_values(prop: dict[str, Any]) -> list[tuple[str, Any]]:

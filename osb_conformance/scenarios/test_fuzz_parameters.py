@@ -1,13 +1,17 @@
 """Fuzzing parameters from each plan's own schemas (spec #input-parameters-schema-object).
 
 Valid values (drawn by hypothesis-jsonschema, plus boundary values and non-ASCII
-strings) must be accepted; values violating the schema in one way should be refused
-with 400; plans without a schema get arbitrary JSON objects, which must not cause a
-5xx. Each example deletes what it created before the next one runs.
+strings, several per request where the schema allows) must be accepted; values
+violating the schema in one way should be refused with 400; plans without a schema get
+arbitrary JSON objects, which must not cause a 5xx. Each example deletes what it
+created before the next one runs; on asynchronous plans a test stops sending examples
+when its budget of asynchronous operations is spent (fuzzing/budget.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -21,6 +25,7 @@ from osb_conformance.fuzzing.strategies import (
     Example,
     boundary_examples,
     generic_objects,
+    grouped_examples,
     valid_values,
 )
 from osb_conformance.fuzzing.targets import (
@@ -51,7 +56,7 @@ def test_valid_parameters_are_accepted(
     budget = fuzz_budget(platform)
     schema = fuzzable_schema(plan, operation)
 
-    def attempt(example: Example, tally: Tally) -> list[Verdict]:
+    def verdicts_of(example: Example, tally: Tally) -> list[Verdict]:
         response = target.send(example.value)
         if response.status == 422:  # state or quota: reported, not failed (FUZZ-001 note)
             tally.note(f"422 {response.error_code or ''}".strip())
@@ -63,13 +68,31 @@ def test_valid_parameters_are_accepted(
                     "no 5xx for parameters valid under the plan's schema", response.describe()),
         ]
 
+    def attempt(example: Example, tally: Tally) -> list[Verdict]:
+        verdicts = verdicts_of(example, tally)
+        if all(v.ok for v in verdicts) or not example.parts:
+            return verdicts
+        return narrowed(example, verdicts, lambda part: verdicts_of(part, tally))
+
     with ParameterTarget(plan, platform, operation) as target:
         run_property(
             name=f"valid {operation} parameters of {plan.label}", check=check,
             platform=platform, budget=budget, requirements=("FUZZ-001", "ERR-010"),
             strategy=valid_values(schema).map(lambda v: Example("drawn from the schema", v)),
-            explicit=boundary_examples(schema), attempt=attempt, describe=describe,
-            nodeid=request.node.nodeid)
+            explicit=grouped_examples(schema, boundary_examples(schema)), attempt=attempt,
+            describe=describe, nodeid=request.node.nodeid)
+
+
+def narrowed(group: Example, verdicts: list[Verdict],
+             verdicts_of: Callable[[Example], list[Verdict]]) -> list[Verdict]:
+    """The verdicts of the first part of a refused group that is refused alone (shown as
+    the falsifying input), else the group's own: one more request per part, only when a
+    group failed."""
+    for part in group.parts:
+        alone = verdicts_of(part)
+        if not all(v.ok for v in alone):
+            return [replace(v, falsifying_input=describe(part)) for v in alone]
+    return verdicts
 
 
 @requirement("FUZZ-002", "PROV-020", "BND-021", "ERR-001")
