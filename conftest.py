@@ -3,6 +3,7 @@ its ``pytest11`` entry point, never here)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,6 +12,11 @@ import pytest
 from osb_conformance.reference_broker import ReferenceBroker, RunningBroker, serve_in_thread
 from osb_conformance.reference_broker.chaos import make_chaos
 from osb_conformance.reference_broker.mutants import MUTANTS
+
+# The suite runs nested here hundreds of times against brokers that answer at once: one test
+# at a time, unless a test asks for --osb-concurrency itself (xdist workers for every nested
+# run would cost far more than they save). Subprocesses inherit it.
+os.environ.setdefault("OSB_CONCURRENCY", "1")
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ class AttributionHooks:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self.run.client.take_exchanges()  # the transcript starts with the test
+        self._created_before = self.run.client.stats.created_counts()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
@@ -42,6 +43,9 @@ class AttributionHooks:
         elif call.when != "call":
             findings = []
         exchanges = [e.redacted() for e in self.run.client.take_exchanges()]
+        instances, bindings = self.run.client.stats.created_counts()
+        before = getattr(self, "_created_before", (instances, bindings))
+        self._created_before = (instances, bindings)  # each phase reports its own share
         errored = _is_error(call)
         _rewrite_longrepr(report, call, exchanges)
         report.sections = [(name, redact_text(text)) for name, text in report.sections]
@@ -64,6 +68,7 @@ class AttributionHooks:
             "plan": plan_name,
             "outcome": str(outcome),
             "skip_reason": _skip_reason(report),
+            "created": {"instances": instances - before[0], "bindings": bindings - before[1]},
         }
         if call.when == "call":
             item.stash[CALL_OUTCOME_KEY] = report.osb["outcome"]

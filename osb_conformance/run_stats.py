@@ -73,6 +73,11 @@ class RunStats:
                 for key, count in other.get(name, {}).items():
                     mine[key] = mine.get(key, 0) + count
 
+    def created_counts(self) -> tuple[int, int]:
+        """Instances and bindings created so far (for a test's own share: the difference)."""
+        with self._lock:
+            return sum(self.instances_created.values()), sum(self.bindings_created.values())
+
     @property
     def created(self) -> int:
         return sum(self.instances_created.values()) + sum(self.bindings_created.values())

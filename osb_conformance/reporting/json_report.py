@@ -33,6 +33,7 @@ def build_report(run: Any, session: Any = None) -> dict[str, Any]:
             "findings": redact(result["findings"]),
             "transcript": redact(result["transcript"]),
             "duration": round(result["duration"], 4),
+            "created": result["created"],
         })
     verdict = run.verdict()
     return {

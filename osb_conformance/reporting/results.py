@@ -30,8 +30,10 @@ class ResultCollector:
             "nodeid": report.nodeid, "requirements": osb["requirements"],
             "service": osb["service"], "plan": osb["plan"], "outcome": Outcome.PASS,
             "findings": [], "transcript": [], "message": None, "duration": 0.0,
-            "phases": {},
+            "phases": {}, "created": {"instances": 0, "bindings": 0},
         })
+        for kind, count in osb.get("created", {}).items():
+            result["created"][kind] += count
         result["findings"] += osb["findings"]
         result["transcript"] += osb["transcript"]
         result["duration"] += getattr(report, "duration", 0.0)
