@@ -105,26 +105,28 @@ def instance_absent(
     No answer to the probe is a finding of ``requirement`` (see answer_or_finding)."""
     client = platform.client
     if plan.service.instances_retrievable:
+        expected = "404 Not Found from GET: no instance was created"
         response = answer_or_finding(
             check, requirement, lambda: client.fetch_instance(instance_id, plan.service.id,
-                                                              plan.id))
+                                                              plan.id), expected=expected)
         if response is None:
             return
-        check(requirement, response.status == 404,
-              expected="404 Not Found from GET: no instance was created",
+        check(requirement, response.status == 404, expected=expected,
               observed=response.describe())
         return
     unknown = instance_delete_of_unknown(client, plan)
     if unknown.proves_nothing:
         check.not_exercised(requirement, unknown.reason("instance"))
         return  # the ledger keeps the id: cleanup deletes it should it exist
+    expected = ("410 Gone from DELETE (the answer for a never-created id): no instance was "
+                "created")
     response = answer_or_finding(check, requirement,
-                                 lambda: platform.deprovision(plan, instance_id))
+                                 lambda: platform.deprovision(plan, instance_id),
+                                 expected=expected)
     if response is None:
         return
-    check(requirement, unknown.shows_absence(response),
-          expected="410 Gone from DELETE (the answer for a never-created id): no instance "
-                   "was created", observed=response.describe())
+    check(requirement, unknown.shows_absence(response), expected=expected,
+          observed=response.describe())
 
 
 def instance_exists(
@@ -137,12 +139,12 @@ def instance_exists(
     """
     if not plan.service.instances_retrievable:
         return
+    expected = "200 OK from GET: the instance the broker created exists"
     response = answer_or_finding(check, requirement, lambda: platform.client.fetch_instance(
-        instance_id, plan.service.id, plan.id))
+        instance_id, plan.service.id, plan.id), expected=expected)
     if response is None:
         return
-    check(requirement, response.status == 200,
-          expected="200 OK from GET: the instance the broker created exists",
+    check(requirement, response.status == 200, expected=expected,
           observed=response.describe())
 
 
@@ -153,25 +155,26 @@ def binding_absent(
     """Check that no binding ``binding_id`` exists on ``instance_id``."""
     client = platform.client
     if plan.service.bindings_retrievable:
+        expected = "404 Not Found from GET: no binding was created"
         response = answer_or_finding(check, requirement, lambda: client.fetch_binding(
-            instance_id, binding_id, plan.service.id, plan.id))
+            instance_id, binding_id, plan.service.id, plan.id), expected=expected)
         if response is None:
             return
-        check(requirement, response.status == 404,
-              expected="404 Not Found from GET: no binding was created",
+        check(requirement, response.status == 404, expected=expected,
               observed=response.describe())
         return
     unknown = binding_delete_of_unknown(client, plan, instance_id)
     if unknown.proves_nothing:
         check.not_exercised(requirement, unknown.reason("binding"))
         return
+    expected = ("410 Gone from DELETE (the answer for a never-created id): no binding was "
+                "created")
     response = answer_or_finding(check, requirement, lambda: client.unbind(
-        instance_id, binding_id, plan.service.id, plan.id, True))
+        instance_id, binding_id, plan.service.id, plan.id, True), expected=expected)
     if response is None:
         return
-    check(requirement, unknown.shows_absence(response),
-          expected="410 Gone from DELETE (the answer for a never-created id): no binding "
-                   "was created", observed=response.describe())
+    check(requirement, unknown.shows_absence(response), expected=expected,
+          observed=response.describe())
 
 
 def conflicting_provision_body(platform: Platform, plan: Plan, body: dict) -> dict | None:  # type: ignore[type-arg]
