@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from .catalog import Plan
-from .checks import CheckRecorder, Outcome, overall_outcome
+from .checks import CheckRecorder, Finding, Outcome, overall_outcome
 from .errors import BrokerError, ConformanceFailure
 from .known_deviations import mark_known
 from .redaction import redact_text
@@ -16,6 +16,7 @@ from .requirements import load_catalogue
 from .selection import requirement_ids
 from .transcript import format_transcript
 
+FAILING = (Outcome.FAIL, Outcome.ERROR)  # a finding with this outcome fails its test
 RECORDER_KEY = pytest.StashKey[CheckRecorder]()
 PLATFORM_KEY = pytest.StashKey[Any]()
 CALL_OUTCOME_KEY = pytest.StashKey[str]()  # the OSB outcome of the test's call phase
@@ -47,7 +48,9 @@ class AttributionHooks:
         before = getattr(self, "_created_before", (instances, bindings))
         self._created_before = (instances, bindings)  # each phase reports its own share
         errored = _is_error(call)
-        _rewrite_longrepr(report, call, exchanges)
+        _rewrite_longrepr(report, call, exchanges, findings)
+        if call.when == "call":
+            fail_on_failed_findings(report, findings, exchanges)
         report.sections = [(name, redact_text(text)) for name, text in report.sections]
         plan = item.callspec.params.get("plan") if hasattr(item, "callspec") else None
         service_name = plan.service.name if isinstance(plan, Plan) else None
@@ -130,7 +133,8 @@ def _known_properties(findings: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def _rewrite_longrepr(
-    report: pytest.TestReport, call: pytest.CallInfo[None], exchanges: list[dict[str, Any]]
+    report: pytest.TestReport, call: pytest.CallInfo[None], exchanges: list[dict[str, Any]],
+    findings: list[dict[str, Any]],
 ) -> None:
     """Failures read as expected/observed plus transcript; nothing secret survives."""
     if report.outcome != "failed" or call.excinfo is None:
@@ -138,11 +142,39 @@ def _rewrite_longrepr(
     if call.excinfo.errisinstance((ConformanceFailure, BrokerError)):
         kind = "" if call.excinfo.errisinstance(ConformanceFailure) else "broker error: "
         text = kind + str(call.excinfo.value)
-        if exchanges:
-            text += "\n\nTranscript:\n" + format_transcript(exchanges)
-        report.longrepr = redact_text(text)
+        raised = getattr(call.excinfo.value, "finding", None)
+        earlier = [f for f in _failed(findings) if raised is None or f != raised.to_dict()]
+        if earlier:  # recorded without ending the test (check.also, a dropped connection)
+            text += "\n\nAlso failed:\n" + _describe(earlier)
+        report.longrepr = redact_text(text + _transcript_text(exchanges))
     else:
         report.longrepr = redact_text(str(report.longrepr))
+
+
+def fail_on_failed_findings(
+    report: pytest.TestReport, findings: list[dict[str, Any]], exchanges: list[dict[str, Any]]
+) -> None:
+    """A call that pytest saw pass, but with a FAIL (or ERROR) finding recorded without
+    raising (``check.also``, a transport failure graded as a finding), fails: the test's
+    outcome, exit code and reports follow its findings. The message lists those findings
+    as expected/observed plus the transcript, like any other failure."""
+    failed = _failed(findings)
+    if report.outcome != "passed" or not failed:
+        return
+    report.outcome = "failed"
+    report.longrepr = redact_text(_describe(failed) + _transcript_text(exchanges))
+
+
+def _failed(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [f for f in findings if f["outcome"] in FAILING]
+
+
+def _describe(findings: list[dict[str, Any]]) -> str:
+    return "\n".join(Finding(**f).describe() for f in findings)
+
+
+def _transcript_text(exchanges: list[dict[str, Any]]) -> str:
+    return "\n\nTranscript:\n" + format_transcript(exchanges) if exchanges else ""
 
 
 def _skip_reason(report: pytest.TestReport) -> str | None:

@@ -88,8 +88,10 @@ class CheckRecorder:
     def also(
         self, requirement_id: str, ok: bool, *, expected: str, observed: Any,
     ) -> None:
-        """Record a finding that accompanies the check made right after it, without raising:
-        one observation breaking a SHOULD and a MUST reports both, whatever --osb-strict says.
+        """Record a finding without raising, so the test goes on: a SHOULD that accompanies
+        the MUST checked right after it (one observation breaking both reports both), or a
+        request that got no answer while other checks do not need it. A FAIL recorded this
+        way still fails the test when it ends (``attribution_hooks``).
         """
         requirement = self._requirement(requirement_id)
         self.findings.append(Finding(

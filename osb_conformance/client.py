@@ -22,7 +22,7 @@ from urllib.parse import quote
 import httpcore  # noqa: F401
 import httpx
 
-from .errors import BrokerResponseError, BrokerTimeout, BrokerTransportError
+from .errors import BrokerResponseError, BrokerTimeout, BrokerTransportError, TimeBoundSpent
 from .redaction import REDACTOR, redact_text
 from .request_slots import RequestSlots
 from .run_stats import RunStats
@@ -328,7 +328,7 @@ class OSBClient:
         remaining = self._test_deadline - started
         if remaining <= 0:
             exchange.error = "not sent: the test used up its time bound"
-            raise BrokerTimeout(
+            raise TimeBoundSpent(
                 f"{method} {redact_text(url)}: not sent, the test used up its time bound of "
                 f"{self.settings.test_timeout:g}s (--osb-test-timeout)", exchange)
         return min(self.settings.timeout, remaining)

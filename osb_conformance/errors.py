@@ -25,6 +25,11 @@ class BrokerTimeout(BrokerTransportError):
     """No complete answer within the request's timeout, or the test's time bound ran out."""
 
 
+class TimeBoundSpent(BrokerTimeout):
+    """Not sent: the test used up its time bound (--osb-test-timeout). It ends the test,
+    whatever a scenario does with other transport failures."""
+
+
 class BrokerResponseError(BrokerError):
     """The response cannot be used: not JSON, not an object, wrong shape."""
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 import pytest
 
@@ -10,15 +11,38 @@ from .absence import binding_delete_of_unknown, instance_delete_of_unknown
 from .catalog import Plan
 from .checks import CheckRecorder
 from .client import BrokerResponse
+from .errors import BrokerTransportError, TimeBoundSpent
 from .platform import Platform, PreconditionFailed
 
 OPERATION_MAX_CHARS = 10_000
 STATES = ("in progress", "succeeded", "failed")
+NO_ANSWER = "a complete HTTP answer"
+Answer = TypeVar("Answer")  # a response, or what a platform helper made of the answers
 
 
 def not_applicable(reason: str) -> NoReturn:
     """Skip: the broker does not offer what this scenario needs (never a failure)."""
     pytest.skip(f"N/A: {reason}")
+
+
+def answer_or_finding(
+    check: CheckRecorder, requirement_id: str, send: Callable[[], Answer], *,
+    expected: str = NO_ANSWER,
+) -> Answer | None:
+    """Send; a transport failure (connection refused or dropped, a cut body, a timeout) is
+    a finding of ``requirement_id``, the requirement this answer was to be checked against,
+    graded by its level (MUST: FAIL, SHOULD: WARN), and None is returned, so that checks
+    that do not need this answer still run. Use it only where nothing after depends on it.
+
+    A request not sent because the test used up its time bound still ends the test.
+    """
+    try:
+        return send()
+    except TimeBoundSpent:
+        raise
+    except BrokerTransportError as error:
+        check.also(requirement_id, False, expected=expected, observed=f"no answer: {error}")
+        return None
 
 
 def needs_accepted(plan: Plan, response: BrokerResponse, doing: str) -> None:
@@ -77,22 +101,32 @@ def gone_while_creating(check: CheckRecorder, kind: str, answer: BrokerResponse)
 def instance_absent(
     platform: Platform, plan: Plan, instance_id: str, check: CheckRecorder, requirement: str
 ) -> None:
-    """Check that no instance ``instance_id`` exists (after a request that must not create)."""
+    """Check that no instance ``instance_id`` exists (after a request that must not create).
+    No answer to the probe is a finding of ``requirement`` (see answer_or_finding)."""
     client = platform.client
     if plan.service.instances_retrievable:
-        response = client.fetch_instance(instance_id, plan.service.id, plan.id)
-        check(requirement, response.status == 404,
-              expected="404 Not Found from GET: no instance was created",
+        expected = "404 Not Found from GET: no instance was created"
+        response = answer_or_finding(
+            check, requirement, lambda: client.fetch_instance(instance_id, plan.service.id,
+                                                              plan.id), expected=expected)
+        if response is None:
+            return
+        check(requirement, response.status == 404, expected=expected,
               observed=response.describe())
         return
     unknown = instance_delete_of_unknown(client, plan)
     if unknown.proves_nothing:
         check.not_exercised(requirement, unknown.reason("instance"))
         return  # the ledger keeps the id: cleanup deletes it should it exist
-    response = platform.deprovision(plan, instance_id)
-    check(requirement, unknown.shows_absence(response),
-          expected="410 Gone from DELETE (the answer for a never-created id): no instance "
-                   "was created", observed=response.describe())
+    expected = ("410 Gone from DELETE (the answer for a never-created id): no instance was "
+                "created")
+    response = answer_or_finding(check, requirement,
+                                 lambda: platform.deprovision(plan, instance_id),
+                                 expected=expected)
+    if response is None:
+        return
+    check(requirement, unknown.shows_absence(response), expected=expected,
+          observed=response.describe())
 
 
 def instance_exists(
@@ -105,9 +139,12 @@ def instance_exists(
     """
     if not plan.service.instances_retrievable:
         return
-    response = platform.client.fetch_instance(instance_id, plan.service.id, plan.id)
-    check(requirement, response.status == 200,
-          expected="200 OK from GET: the instance the broker created exists",
+    expected = "200 OK from GET: the instance the broker created exists"
+    response = answer_or_finding(check, requirement, lambda: platform.client.fetch_instance(
+        instance_id, plan.service.id, plan.id), expected=expected)
+    if response is None:
+        return
+    check(requirement, response.status == 200, expected=expected,
           observed=response.describe())
 
 
@@ -118,19 +155,26 @@ def binding_absent(
     """Check that no binding ``binding_id`` exists on ``instance_id``."""
     client = platform.client
     if plan.service.bindings_retrievable:
-        response = client.fetch_binding(instance_id, binding_id, plan.service.id, plan.id)
-        check(requirement, response.status == 404,
-              expected="404 Not Found from GET: no binding was created",
+        expected = "404 Not Found from GET: no binding was created"
+        response = answer_or_finding(check, requirement, lambda: client.fetch_binding(
+            instance_id, binding_id, plan.service.id, plan.id), expected=expected)
+        if response is None:
+            return
+        check(requirement, response.status == 404, expected=expected,
               observed=response.describe())
         return
     unknown = binding_delete_of_unknown(client, plan, instance_id)
     if unknown.proves_nothing:
         check.not_exercised(requirement, unknown.reason("binding"))
         return
-    response = client.unbind(instance_id, binding_id, plan.service.id, plan.id, True)
-    check(requirement, unknown.shows_absence(response),
-          expected="410 Gone from DELETE (the answer for a never-created id): no binding "
-                   "was created", observed=response.describe())
+    expected = ("410 Gone from DELETE (the answer for a never-created id): no binding was "
+                "created")
+    response = answer_or_finding(check, requirement, lambda: client.unbind(
+        instance_id, binding_id, plan.service.id, plan.id, True), expected=expected)
+    if response is None:
+        return
+    check(requirement, unknown.shows_absence(response), expected=expected,
+          observed=response.describe())
 
 
 def conflicting_provision_body(platform: Platform, plan: Plan, body: dict) -> dict | None:  # type: ignore[type-arg]

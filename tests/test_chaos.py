@@ -144,7 +144,8 @@ def test_test_time_bound_stops_requests_but_not_cleanup(
 
 
 def test_every_chaos_mode_is_exercised() -> None:
-    covered = set(SAYS) | {"hang-all", "stuck", "dead-after-catalog"}
+    covered = set(SAYS) | {"hang-all", "stuck", "dead-after-catalog",
+                           "drop-fetch-instance"}  # test_transport_findings.py
     assert covered == set(CHAOS_MODES)
 
 

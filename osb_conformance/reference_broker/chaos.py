@@ -95,6 +95,16 @@ def _drop(broker: Any, request: Request, response: Response) -> Response:
     return response
 
 
+def _drop_on(route: str) -> After:
+    """Requests of one route only are closed without a byte of answer; everything else is
+    answered, so a self-test can show which checks still run around the dropped one."""
+    def after(broker: Any, request: Request, response: Response) -> Response:
+        if request.route == route:
+            return _server_action(response, **{"X-Reference-Action": "drop"})
+        return response
+    return after
+
+
 _HTML = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
          b"<body><h1>Bad Gateway</h1><p>upstream broker unavailable</p></body></html>")
 
@@ -192,6 +202,7 @@ def _hooks(name: str, rng: random.Random) -> tuple[Before | None, After | None]:
         "hang-all": (_hang_everything, None),
         "dead-after-catalog": (_hang_after_catalog, None),
         "drop": (None, _drop),
+        "drop-fetch-instance": (None, _drop_on("fetch_instance")),
         "garbage": (None, _garbage),
         "huge": (None, _huge),
         "redirect": (_redirect, None),
@@ -209,6 +220,8 @@ DESCRIPTIONS = {
     "dead-after-catalog": "the catalog is answered, then no request ever again",
     "drop": "provisions are carried out, then the connection is closed without an answer; "
             "bind answers are cut half-way through the body",
+    "drop-fetch-instance": "every GET of an instance is closed without an answer; every "
+                           "other request is answered",
     "garbage": "provision answers an HTML page (text/html), bind a truncated JSON body, "
                "fetches a JSON array, update JSON labelled text/plain",
     "huge": f"provision answers carry {HUGE_BODY_BYTES // 1_048_576} MiB bodies",

@@ -11,6 +11,7 @@ from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
 from osb_conformance.client import BrokerResponse
 from osb_conformance.error_checks import ERROR_BODY_REQUIREMENTS, check_error_body
+from osb_conformance.expectations import answer_or_finding
 from osb_conformance.platform import Instance, Platform, new_id
 
 requirement = pytest.mark.requirement
@@ -19,10 +20,11 @@ MALFORMED_JSON = b'{"service_id": '
 
 
 def _induced_errors(platform: Platform, plan: Plan, bindable: Plan | None,
-                    ) -> list[tuple[str, BrokerResponse]]:
+                    check: CheckRecorder) -> list[tuple[str, BrokerResponse]]:
     """Requests that are wrong whatever the broker: each must be refused with a 4xx. The
     binding routes only with a bindable plan (``bindable``): without one, a broker need not
-    implement them."""
+    implement them. One that gets no answer is an ERR-001 finding; the others are still
+    judged."""
     client = platform.client
     service_id, plan_id = plan.service.id, plan.id
     missing_service = platform.provision_body(plan)
@@ -44,7 +46,10 @@ def _induced_errors(platform: Platform, plan: Plan, bindable: Plan | None,
                          lambda: client.fetch_instance(unknown, service_id, plan_id)))
     if bindable is not None:
         requests += _induced_binding_errors(platform, bindable, unknown)
-    return [(name, send()) for name, send in requests]
+    answers = [(name, answer_or_finding(check, "ERR-001", send,
+                                        expected=f"a 4xx client error for a {name}"))
+               for name, send in requests]
+    return [(name, response) for name, response in answers if response is not None]
 
 
 def _induced_binding_errors(platform: Platform, plan: Plan, unknown: str,
@@ -74,7 +79,7 @@ def test_induced_errors_are_4xx_with_well_formed_bodies(
     if any_bindable_plan is None:
         check.not_applicable("ERR-001", "binding routes: no selected plan is bindable, so the "
                                         "broker need not implement them (spec #binding)")
-    for name, response in _induced_errors(platform, plan, any_bindable_plan):
+    for name, response in _induced_errors(platform, plan, any_bindable_plan, check):
         check("ERR-001", 400 <= response.status < 500,
               expected=f"a 4xx client error for a {name}", observed=response.describe())
         check_error_body(check, response)
