@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from .cost_estimate import estimate, estimate_lines
+from .fuzzing.budget import MACHINES
 from .load_safety import planned_provisioning
 from .tls import INSECURE_WARNING
 
@@ -27,6 +29,7 @@ class ReliabilityHooks:
         self.run = run
         self.config = config
         self.session: pytest.Session | None = None
+        self.announced = False  # the planned creation was shown (xdist controller)
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         settings = self.run.settings
@@ -63,6 +66,25 @@ class ReliabilityHooks:
     def pytest_report_collectionfinish(
         self, config: pytest.Config, start_path: Path, items: list[pytest.Item]
     ) -> list[str]:
-        if not config.option.collectonly:
-            return []
-        return planned_provisioning(items, self.run.settings)
+        lines = self.planned_creation([item.nodeid for item in items])
+        if config.option.collectonly:
+            lines += planned_provisioning(items, self.run.settings)
+        return lines
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        # The controller collects nothing itself: the first worker's list says it.
+        if self.announced:
+            return
+        self.announced = True
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            for line in self.planned_creation(ids):
+                terminal.write_line(line)
+
+    def planned_creation(self, nodeids: list[str]) -> list[str]:
+        """What the run will create at most, per plan (cost_estimate.py)."""
+        processes = self.run.client.slots.count
+        costs = estimate(nodeids, self.run.selected_plans(), self.run.settings.fuzz,
+                         processes, MACHINES)
+        return estimate_lines(costs, processes) if costs else []
