@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from osb_conformance.cost_estimate import estimate, creates_at_most
+from osb_conformance.cost_estimate import creates_at_most, estimate
 from osb_conformance.fuzzing.budget import MACHINES, make_budget
 from tests.suite_runner import run_suite
 
