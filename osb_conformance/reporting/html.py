@@ -21,6 +21,7 @@ from ..checks import Outcome
 from ..redaction import redact, redact_text
 from ..requirements import load_catalogue
 from ..transcript import curl_command, format_exchange
+from .cost import cost_lines, cost_summary
 from .known import expired_entries, known_findings, stale_entries
 from .results import NOT_EXERCISED, Verdict, merged_outcome, requirement_outcomes
 from .run_info import run_info
@@ -103,6 +104,7 @@ def summary_sections(run: Any) -> list[str]:
         verdict_banner(run.verdict(), run.results.counts(), verdict_line(run),
                        known=run.known is not None),
         leftovers_section(redact(run.leftovers)),
+        cost_section(cost_lines(cost_summary(run))),
         known_section(run),
         matrix_table(requirement_outcomes(results),
                      OUTCOMES_WITH_KNOWN if run.known is not None else OUTCOMES),
@@ -139,6 +141,12 @@ def leftovers_section(leftovers: list[dict[str, Any]]) -> str:
     items = "".join(f"<li>{escape(json.dumps(r, ensure_ascii=False))}</li>" for r in leftovers)
     return (f'<section id="osb-leftovers"><h3>Resources the suite could not delete</h3>'
             f"<ul>{items}</ul></section>")
+
+
+def cost_section(lines: list[str]) -> str:
+    """What the run cost the broker (reporting/cost.py), as the terminal says it."""
+    items = "".join(f"<li>{escape(redact_text(line))}</li>" for line in lines)
+    return f'<section id="osb-cost"><h3>What the run cost the broker</h3><ul>{items}</ul></section>'
 
 
 def known_section(run: Any) -> str:
