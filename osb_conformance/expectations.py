@@ -45,6 +45,17 @@ def answer_or_finding(
         return None
 
 
+def answers_or_findings(
+    check: CheckRecorder, requirement_id: str,
+    requests: list[tuple[str, Callable[[], BrokerResponse]]], expected: Callable[[str], str],
+) -> list[tuple[str, BrokerResponse]]:
+    """Send each named request; those without an answer are findings (answer_or_finding)
+    and left out, so that the others are still judged."""
+    answers = [(name, answer_or_finding(check, requirement_id, send, expected=expected(name)))
+               for name, send in requests]
+    return [(name, response) for name, response in answers if response is not None]
+
+
 def needs_accepted(plan: Plan, response: BrokerResponse, doing: str) -> None:
     """Go on only when the broker answered 202 (``doing``: "provisions", "binds").
 

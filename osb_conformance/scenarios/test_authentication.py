@@ -13,7 +13,12 @@ import pytest
 from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
 from osb_conformance.client import BrokerResponse
-from osb_conformance.expectations import answer_or_finding, instance_absent, needs_credentials
+from osb_conformance.expectations import (
+    answer_or_finding,
+    answers_or_findings,
+    instance_absent,
+    needs_credentials,
+)
 from osb_conformance.platform import Instance, Platform, new_id
 
 requirement = pytest.mark.requirement
@@ -51,11 +56,9 @@ def _every_route(
     ]
     if bindable is not None:
         requests[-1:-1] = _binding_routes(platform, bindable, auth)
-    answers = [(name, answer_or_finding(
-        check, "AUTH-001", send,
-        expected=f"401 Unauthorized for {name} without an Authorization header"))
-        for name, send in requests]
-    return [(name, response) for name, response in answers if response is not None]
+    return answers_or_findings(
+        check, "AUTH-001", requests,
+        lambda name: f"401 Unauthorized for {name} without an Authorization header")
 
 
 def _binding_routes(platform: Platform, plan: Plan, auth: Any,

@@ -11,7 +11,7 @@ from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
 from osb_conformance.client import BrokerResponse
 from osb_conformance.error_checks import ERROR_BODY_REQUIREMENTS, check_error_body
-from osb_conformance.expectations import answer_or_finding
+from osb_conformance.expectations import answers_or_findings
 from osb_conformance.platform import Instance, Platform, new_id
 
 requirement = pytest.mark.requirement
@@ -46,10 +46,8 @@ def _induced_errors(platform: Platform, plan: Plan, bindable: Plan | None,
                          lambda: client.fetch_instance(unknown, service_id, plan_id)))
     if bindable is not None:
         requests += _induced_binding_errors(platform, bindable, unknown)
-    answers = [(name, answer_or_finding(check, "ERR-001", send,
-                                        expected=f"a 4xx client error for a {name}"))
-               for name, send in requests]
-    return [(name, response) for name, response in answers if response is not None]
+    return answers_or_findings(check, "ERR-001", requests,
+                               lambda name: f"a 4xx client error for a {name}")
 
 
 def _induced_binding_errors(platform: Platform, plan: Plan, unknown: str,
