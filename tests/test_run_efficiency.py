@@ -68,4 +68,6 @@ def test_every_known_literal_is_redacted_however_many_are_known(known: int) -> N
     text = " | ".join([literals[0], literals[-1], "password-long", "passes", "innocent"])
     redacted = redactor.redact_text(text)
     assert literals[0] not in redacted and literals[-1] not in redacted
-    assert redacted.split(" | ")[2:] == [REDACTED, f"{REDACTED}es", "innocent"]
+    # A value shorter than 8 characters only as a whole token (redaction.py): "pass" inside
+    # "passes" is another word, not the secret.
+    assert redacted.split(" | ")[2:] == [REDACTED, "passes", "innocent"]
