@@ -84,6 +84,7 @@ class Figures:
     requests: int
     requests_in_transcripts: int
     requests_per_area: dict[str, int]
+    seconds_per_area: dict[str, float]  # sum of the area's test durations
     operations: int
     operations_per_kind: dict[str, int]
     created: dict[str, int]
@@ -96,6 +97,7 @@ class Figures:
     chain_operations: int  # accepted state-changing requests in that test
     chain_operations_test: str
     wall_per_chain: float
+    sum_of_test_durations: float  # near the wall time when tests run one after another
     leftovers_on_broker: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -198,8 +200,10 @@ def figures(config: Config, suite: str, exit_code: int, wall: float, report: dic
             ) -> Figures:
     results = report.get("results", [])
     per_area: Counter[str] = Counter()
+    seconds: Counter[str] = Counter()
     for result in results:
         per_area[area(result["nodeid"])] += len(result["transcript"])
+        seconds[area(result["nodeid"])] += result["duration"]
     longest = max(results, key=lambda r: r["duration"], default=None)
     chains = [(chain(r["transcript"]), r["nodeid"]) for r in results]
     # The longest chain: most async operations (each takes T), then most operations.
@@ -213,6 +217,7 @@ def figures(config: Config, suite: str, exit_code: int, wall: float, report: dic
         if isinstance(report.get("verdict"), dict) else report.get("verdict"),
         requests=stats["requests"], requests_in_transcripts=sum(per_area.values()),
         requests_per_area=dict(sorted(per_area.items())),
+        seconds_per_area={name: round(value, 1) for name, value in sorted(seconds.items())},
         operations=stats["operations"], operations_per_kind=stats["operations_per_kind"],
         created=stats["created"],
         created_per_plan={names.get(p, p): c for p, c in stats["created_per_plan"].items()},
@@ -222,6 +227,7 @@ def figures(config: Config, suite: str, exit_code: int, wall: float, report: dic
         else "-", chain_operations=most, chain_async_operations=most_async,
         chain_operations_test=most_id,
         wall_per_chain=round(wall / longest_seconds, 1) if longest_seconds else 0.0,
+        sum_of_test_durations=round(sum(r["duration"] for r in results), 1),
         leftovers_on_broker={k: v for k, v in live.items() if v},
     )
 
@@ -253,6 +259,8 @@ def describe(f: Figures) -> str:
         f"requests (broker) {f.requests}; in transcripts {f.requests_in_transcripts} "
         f"(not in transcripts: {f.requests - f.requests_in_transcripts})",
         f"  per area (transcripts): {areas}",
+        "  seconds per area (test durations): " + ", ".join(
+            f"{name} {value:g}" for name, value in f.seconds_per_area.items()),
         f"operations {f.operations}: {kinds}",
         f"created {created}; per plan (instances+bindings): {per_plan}",
         f"peak live instances {f.peak_live_instances}, peak requests in flight "
@@ -260,7 +268,8 @@ def describe(f: Figures) -> str:
         f"longest test {f.longest_test:.2f} s ({f.longest_test_id}); most async operations "
         f"in one test {f.chain_async_operations} (of {f.chain_operations} accepted "
         f"state-changing requests, {f.chain_operations_test}); "
-        f"wall / longest test {f.wall_per_chain:g}",
+        f"wall / longest test {f.wall_per_chain:g}; sum of test durations "
+        f"{f.sum_of_test_durations:g} s",
         f"left on the broker: {f.leftovers_on_broker or 'nothing'}",
     ]
     return "\n".join(lines)

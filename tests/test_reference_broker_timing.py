@@ -67,6 +67,20 @@ def test_first_poll_after_the_time_finishes_it() -> None:
     assert state_of(broker, "i1") == "succeeded"  # no poll needed before
 
 
+def test_an_operation_finishes_on_time_without_being_polled() -> None:
+    clock = FakeClock()
+    broker = ReferenceBroker(async_seconds={"*": 0.3}, clock=clock)
+    provision(broker, "i1")
+    assert send(broker, "GET", "/v2/service_instances/i1").status == 404  # not yet
+    clock.now += 0.3
+    assert send(broker, "GET", "/v2/service_instances/i1").status == 200
+    query = {"service_id": SERVICE_ID, "plan_id": ASYNC_PLAN_ID, "accepts_incomplete": "true"}
+    assert send(broker, "DELETE", "/v2/service_instances/i1", **query).status == 202
+    clock.now += 0.3
+    assert send(broker, "GET", "/_reference/state").body["instances"] == []
+    assert send(broker, "GET", "/v2/service_instances/i1/last_operation").status == 410
+
+
 def test_durations_per_kind_and_polls_for_the_others() -> None:
     clock = FakeClock()
     broker = ReferenceBroker(async_seconds={"provision": 10.0}, async_polls=1, clock=clock)

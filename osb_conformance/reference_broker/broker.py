@@ -102,6 +102,8 @@ class ReferenceBroker:
         with self.lock:
             self.requests_served += 1
             route_request(request)
+            if self.async_seconds is not None:
+                self.settle_due_operations()
             response = self.chaos.before(self, request) if self.chaos else None
             if response is None and self.variant_before:
                 response = self.variant_before(self, request)
@@ -196,6 +198,21 @@ class ReferenceBroker:
                              polls_left=self.async_polls)
         return Operation(kind=kind, signature=signature, changes=changes, polls_left=0,
                          finishes_at=self.clock() + seconds)
+
+    def settle_due_operations(self) -> None:
+        """Finish the time-based operations whose time has come, polled or not: a real
+        broker's work does not wait for the platform to ask."""
+        now = self.clock()
+        for instance in list(self.state.instances.values()):
+            for binding in list(instance.bindings.values()):
+                operation = binding.operation
+                if operation is not None and operation.due(now):
+                    operation.state = SUCCEEDED
+                    self.finish_binding_operation(instance, binding, operation)
+            operation = instance.operation
+            if operation is not None and operation.due(now):
+                operation.state = SUCCEEDED
+                self.finish_instance_operation(instance, operation)
 
     def accepted(self, operation: Operation, **extra: Any) -> Response:
         return Response(202, {"operation": operation.id, **extra})

@@ -35,6 +35,11 @@ class Operation:
             return False
         return self.finishes_at is None or now >= self.finishes_at
 
+    def due(self, now: float) -> bool:
+        """A time-based operation whose time has come (no poll needed)."""
+        return self.in_progress and self.polls_left == 0 and self.finishes_at is not None \
+            and now >= self.finishes_at
+
 
 @dataclass
 class Binding:
