@@ -135,13 +135,16 @@ class Platform(RequestBodies):
 
     def poll_instance(
         self, plan: Plan, instance_id: str, operation: str | None, deleting: bool = False,
-        plan_id: str | None = None,
+        plan_id: str | None = None, interval: float | None = None,
     ) -> PollResult:
+        """Poll to the end within the polling bound; a stalled plan is not polled at all
+        (stalled_plans.py), and a poll that runs out of time marks the plan stalled."""
         self._refuse_if_stalled(plan)
         with self.in_flight.waiting(self._describe(plan, instance_id, None, deleting)) as sleep:
             result = poll_instance(
                 self.client, instance_id, plan.service.id, plan_id or plan.id, operation,
                 limit=self.polling_limit(plan), deleting=deleting, sleep=sleep,
+                interval=interval,
             )
         self._note_if_stalled(plan, result, f"an operation on instance {instance_id}")
         return result
@@ -232,7 +235,8 @@ class Platform(RequestBodies):
         return BindingHandle(binding_id, instance, True, response, body)
 
     def poll_binding(
-        self, instance: Instance, binding_id: str, operation: str | None, deleting: bool = False
+        self, instance: Instance, binding_id: str, operation: str | None, deleting: bool = False,
+        interval: float | None = None,
     ) -> PollResult:
         plan = instance.plan
         self._refuse_if_stalled(plan)
@@ -241,6 +245,7 @@ class Platform(RequestBodies):
             result = poll_binding(
                 self.client, instance.id, binding_id, plan.service.id, plan.id, operation,
                 limit=self.polling_limit(plan), deleting=deleting, sleep=sleep,
+                interval=interval,
             )
         self._note_if_stalled(plan, result, f"an operation on binding {binding_id}")
         return result

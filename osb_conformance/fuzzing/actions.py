@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..catalog import Plan
 from ..client import BrokerResponse
 from ..platform import Instance, Platform, PreconditionFailed, operation_of
-from ..polling import PollResult, poll_binding, poll_instance
+from ..polling import PollResult
 from .budget import POLL_INTERVAL
 
 
@@ -26,9 +26,8 @@ def finish_instance_operation(
     """Poll a 202's operation on an instance to its end (None: nothing to wait for)."""
     if response.status != 202:
         return None
-    return poll_instance(
-        platform.client, instance_id, plan.service.id, plan.id, operation_of(response),
-        limit=platform.polling_limit(plan), deleting=deleting, interval=poll_interval(platform))
+    return platform.poll_instance(plan, instance_id, operation_of(response), deleting=deleting,
+                                  interval=poll_interval(platform))
 
 
 def finish_binding_operation(
@@ -38,11 +37,8 @@ def finish_binding_operation(
     """Poll a 202's operation on a binding to its end (None: nothing to wait for)."""
     if response.status != 202:
         return None
-    plan = instance.plan
-    return poll_binding(
-        platform.client, instance.id, binding_id, plan.service.id, plan.id,
-        operation_of(response), limit=platform.polling_limit(plan), deleting=deleting,
-        interval=poll_interval(platform))
+    return platform.poll_binding(instance, binding_id, operation_of(response),
+                                 deleting=deleting, interval=poll_interval(platform))
 
 
 def delete_instance(platform: Platform, plan: Plan, instance_id: str) -> BrokerResponse:

@@ -34,6 +34,7 @@ from ..errors import BrokerError
 from ..expectations import conflicting_provision_body
 from ..platform import Instance, Platform, new_id
 from ..polling import PollResult
+from ..stalled_plans import PlanStalled
 from .actions import (
     delete_binding,
     delete_instance,
@@ -75,6 +76,8 @@ def gated(step: Callable[..., None]) -> Callable[..., None]:
         self.note(step.__name__)
         try:
             step(self, *args, **kwargs)
+        except PlanStalled as exc:  # no further step, and no shrinking (runner.Tally)
+            self.plan_stalled(exc)
         except BrokerError as exc:  # starts the shrink budget, as a violation does
             self.broker_error(exc)
             raise
@@ -112,6 +115,9 @@ def lifecycle_machine(plan: Plan, platform: Platform, tally: Tally) -> type[Any]
 
         def broker_error(self, exc: BrokerError) -> None:
             tally.broker_error = exc
+
+        def plan_stalled(self, exc: PlanStalled) -> None:
+            tally.stalled = exc
 
         def stopped(self) -> bool:
             """Twice the operation budget is spent: no further step (teardown still runs)."""

@@ -21,6 +21,7 @@ from ..errors import BrokerError, BrokerTimeout, ConformanceFailure
 from ..expectations import not_applicable
 from ..platform import Platform, PreconditionFailed
 from ..redaction import redact
+from ..stalled_plans import PlanStalled
 from .budget import (
     MAX_LIVE_INSTANCES,
     OPERATIONS,
@@ -89,6 +90,9 @@ class Tally:
     checked: set[str] = field(default_factory=set)  # requirements some example judged
     latest: dict[type, PropertyViolation] = field(default_factory=dict)
     broker_error: BrokerError | None = None  # the broker could not be talked to
+    # The plan's operations never finish (stalled_plans.py): no further example is sent,
+    # and the test fails with that cause instead of shrinking (each replay would create).
+    stalled: PlanStalled | None = None
     after_failure: int = 0
     operations: OperationBudget = field(
         default_factory=lambda: OperationBudget(OPERATIONS["quick"]))
@@ -101,6 +105,8 @@ class Tally:
         """Whether the next example is sent (False once the shrink budget is spent)."""
         if self.skip_first:
             self.skip_first -= 1
+            return False
+        if self.stalled is not None:
             return False
         if self.latest or self.broker_error:
             self.after_failure += 1
@@ -118,7 +124,7 @@ class Tally:
         budget runs to its end (cutting it short would waste the operations that built
         its state before the steps that test it), but never past twice the budget."""
         spent = self.operations.spent + asynchronous_operations(running)
-        return spent < 2 * self.operations.limit
+        return self.stalled is None and spent < 2 * self.operations.limit
 
     def failed(self, violation: PropertyViolation) -> PropertyViolation:
         self.latest[type(violation)] = violation
@@ -157,12 +163,17 @@ def run_property(
         platform.client.take_exchanges()  # the transcript of a failure is its example's
         try:
             verdicts = attempt(value, tally)
+        except PlanStalled as exc:
+            tally.stalled = exc
+            verdicts = []
         except BrokerError as exc:
             tally.broker_error = exc
             raise
         finally:
             leftovers = platform.clean_up()  # delete as you go, also when a step fails
             tally.operations.charge(platform.client.exchanges)
+        if tally.stalled is not None:
+            return  # its resources wait for the run's end (stalled_plans.py)
         if len(leftovers) >= MAX_LIVE_INSTANCES:
             raise PreconditionFailed(
                 f"fuzzing stopped: {len(leftovers)} resources it created could not be "
@@ -210,6 +221,8 @@ def run_and_record(
             if tally.broker_error is not None:  # the broker's failure, not the suite's
                 raise tally.broker_error from None
             raise
+    if tally.stalled is not None and not tally.latest:
+        raise tally.stalled
     violations = list(tally.latest.values())
     judged = requirements() if callable(requirements) else requirements
     _record(check, name, judged, tally, violations, budget, nodeid, platform)
