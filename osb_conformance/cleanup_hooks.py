@@ -35,6 +35,7 @@ class CleanupHooks:
         if self.cleaned_up:
             return
         self.cleaned_up = True
+        self.run.shared.close()  # waits until no other worker's test holds one of ours
         left = clean_up_interruptible(self.run.client, self.run.ledger)
         left += self._clean_up_after_lost_workers()
         self.run.client.take_exchanges()

@@ -125,6 +125,7 @@ def start_run(config: pytest.Config, broker_url: str) -> ConformanceRun:
                           ledger=Ledger(journal),
                           config=config, folder=folder, owns_folder=owns_folder,
                           stalled=StalledPlans(folder), known=known,
+                          shared=SharedInstances(folder),
                           in_flight=InFlight(folder, client.stats.count_pause))
 
 

@@ -1,22 +1,35 @@
 """Ready instances that checks share instead of each provisioning their own.
 
 A check that only needs an instance to exist (fetch it, bind to it, send a conflicting
-create for its id, poll its finished operation) borrows the plan's shared instance. Each
-process (xdist worker) keeps at most one per plan and runs one test at a time, so a
-shared instance is used by one test at a time and concurrent bind/unbind operations of
-different tests never meet on it. A check never changes a shared instance (the platform
-refuses to update or delete it); a test that failed or warned while holding one may have
-changed it through a broker's deviation, so it is retired (deleted with the test's own
-resources) and the next test gets a fresh one. Shared instances are deleted when the run
-ends, with everything else the run created.
+create for its id, poll its finished operation) borrows a ready instance of its plan for the
+length of the test. The pool is shared by every process of the run (xdist workers): each
+instance is a record file in the run's folder with a lock file beside it, and a test holds
+the lock (``flock``) while it uses the instance, so one instance serves one test at a time
+and concurrent bind/unbind operations of different tests never meet on it. A test that
+finds every instance of its plan in use provisions one more, which joins the pool; so the
+pool grows to the number of tests that need the plan at the same moment, no further.
+
+A check never changes a shared instance (the platform refuses to update or delete it). A
+test that failed or warned while holding one may have changed it through a broker's
+deviation, so it is retired: taken out of the pool and deleted with the test's own
+resources. The process that provisioned an instance deletes it when it ends, after waiting
+for any test still holding it; the ledger's journal covers a process that was killed.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+import fcntl
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from .errors import BrokerError
+from .transcript import Exchange
 
 if TYPE_CHECKING:  # the platform imports this module
     from .catalog import Plan
@@ -25,47 +38,218 @@ if TYPE_CHECKING:  # the platform imports this module
 SHARED_OWNER = "shared instances"
 
 
+@dataclasses.dataclass
+class _Lease:
+    instance: Instance
+    descriptor: int  # the lock file held while the test uses the instance
+
+
 class SharedInstances:
-    """This process's ready instances, one per plan, created when first needed."""
+    """The run's pool of ready instances, as one process sees it."""
 
-    def __init__(self) -> None:
-        self._ready: dict[str, Instance] = {}
-        self._unavailable: dict[str, str] = {}  # plan id -> why none could be provisioned
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder / "shared" if folder is not None else None
+        self._held: dict[str, _Lease] = {}  # this process's current test's leases
+        self._created: dict[str, Plan] = {}  # instances this process provisioned
+        self._local: dict[str, Instance] = {}  # without a folder: one per plan, no locks
+        self._local_unavailable: dict[str, str] = {}  # without a folder: plan id -> why
 
+    # -- a test's view -------------------------------------------------------------------------
     def borrow(self, platform: Platform, plan: Plan) -> Instance:
-        """The plan's shared instance; provisioned now (by this test) if there is none."""
-        if plan.id in self._unavailable:
-            raise SharedInstanceUnavailable(self._unavailable[plan.id])
-        instance = self._ready.get(plan.id)
-        if instance is None:
-            try:
-                instance = platform.provision_ready(plan)
-            except BrokerError as exc:
-                # One failed attempt answers for the plan: the tests after it fail at once
-                # with the cause instead of each spending a provisioning on it again.
-                self._unavailable[plan.id] = (
-                    f"no shared {plan.label} instance: provisioning it failed in "
-                    f"{platform.owner}: {exc}")
-                raise
-            platform.ledger.hand_over(instance.id, SHARED_OWNER)
-            instance = dataclasses.replace(instance, shared=True)
-            self._ready[plan.id] = instance
-        return instance
+        """A ready instance of ``plan`` no other test holds; provisioned now (by this test)
+        when there is none."""
+        for lease in self._held.values():
+            if lease.instance.plan.id == plan.id:
+                return lease.instance
+        reason = self._unavailable(plan)
+        if reason is not None:
+            raise SharedInstanceUnavailable(reason)
+        return self._lease_free(plan) or self._provision(platform, plan)
+
+    def release(self) -> None:
+        """The test ended: its shared instances go back to the pool."""
+        for lease in self._held.values():
+            _unlock(lease.descriptor)
+        self._held.clear()
+
+    def retire(self, platform: Platform, instance_ids: set[str], owner: str | None = None
+               ) -> None:
+        """Take these instances out of the pool; ``owner`` (the test) deletes them."""
+        for instance_id in instance_ids:
+            lease = self._held.pop(instance_id, None)
+            local = next((k for k, i in self._local.items() if i.id == instance_id), None)
+            if lease is None and local is None:
+                continue
+            instance = lease.instance if lease else self._local.pop(str(local))
+            if self.folder is not None:
+                self._record_path(instance.plan, instance.id).unlink(missing_ok=True)
+            if instance.id in self._created:
+                platform.ledger.hand_over(instance.id, owner or platform.owner)
+            else:  # another process provisioned it: this one deletes it now
+                platform.track(instance.plan, instance.id, owner=owner)
+            if lease is not None:
+                _unlock(lease.descriptor)
 
     def is_shared(self, instance_id: str) -> bool:
-        return any(i.id == instance_id for i in self._ready.values())
-
-    def retire(self, platform: Platform, instance_ids: set[str], owner: str | None = None) -> None:
-        """Give these shared instances to ``owner`` (the test), whose cleanup deletes them."""
-        for plan_id, instance in list(self._ready.items()):
-            if instance.id in instance_ids:
-                del self._ready[plan_id]
-                platform.ledger.hand_over(instance.id, owner or platform.owner)
+        if instance_id in self._held or instance_id in self._created:
+            return True
+        if self.folder is None:
+            return any(i.id == instance_id for i in self._local.values())
+        return any(self.folder.glob(f"*/{instance_id}.json"))
 
     def idle(self, in_use: set[str]) -> list[Instance]:
-        """Shared instances the current test does not hold (they may be deleted for room)."""
-        return [i for i in self._ready.values() if i.id not in in_use]
+        """This process's shared instances no test holds (deleted to make room)."""
+        if self.folder is None:
+            return [i for i in self._local.values() if i.id not in in_use]
+        idle = []
+        for instance_id, plan in list(self._created.items()):
+            if instance_id in in_use or instance_id in self._held:
+                continue
+            descriptor = _try_lock(self._lock_path(plan, instance_id))
+            if descriptor is None:
+                continue  # another process's test holds it
+            instance = self._read(plan, instance_id)
+            if instance is not None:
+                self._held[instance_id] = _Lease(instance, descriptor)
+                idle.append(instance)
+            else:
+                _unlock(descriptor)
+        return idle
+
+    # -- the run's end ----------------------------------------------------------------------------
+    def close(self) -> None:
+        """Before this process deletes the instances it provisioned: wait until no test of
+        another process holds them, and take them out of the pool."""
+        self.release()
+        if self.folder is None:
+            return
+        for instance_id, plan in self._created.items():
+            descriptor = _lock(self._lock_path(plan, instance_id))
+            self._record_path(plan, instance_id).unlink(missing_ok=True)
+            _unlock(descriptor)
+
+    # -- the pool's files -------------------------------------------------------------------------
+    def _lease_free(self, plan: Plan) -> Instance | None:
+        if self.folder is None:
+            instance = self._local.get(plan.id)
+            if instance is not None:
+                self._held[instance.id] = _Lease(instance, -1)
+            return instance
+        for record in sorted(self._plan_folder(plan).glob("*.json")):
+            descriptor = _try_lock(record.with_suffix(".lock"))
+            if descriptor is None:
+                continue  # in use by another test
+            instance = self._read(plan, record.stem)
+            if instance is None:  # retired while we looked
+                _unlock(descriptor)
+                continue
+            self._held[instance.id] = _Lease(instance, descriptor)
+            return instance
+        return None
+
+    def _provision(self, platform: Platform, plan: Plan) -> Instance:
+        try:
+            instance = platform.provision_ready(plan)
+        except BrokerError as exc:
+            # One failed attempt answers for the plan: the tests after it fail at once with
+            # the cause instead of each spending a provisioning on it again.
+            self._mark_unavailable(plan, f"no shared {plan.label} instance: provisioning it "
+                                         f"failed in {platform.owner}: {exc}")
+            raise
+        platform.ledger.hand_over(instance.id, SHARED_OWNER)
+        instance = dataclasses.replace(instance, shared=True)
+        self._created[instance.id] = plan
+        if self.folder is None:
+            self._local[plan.id] = instance
+            self._held[instance.id] = _Lease(instance, -1)
+            return instance
+        # Locked before it is listed: no other test can take it first.
+        descriptor = _lock(self._lock_path(plan, instance.id))
+        _write(self._record_path(plan, instance.id), _record(instance))
+        self._held[instance.id] = _Lease(instance, descriptor)
+        return instance
+
+    def _unavailable(self, plan: Plan) -> str | None:
+        path = self._plan_folder(plan) / "unavailable" if self.folder is not None else None
+        if path is not None and path.exists():
+            return path.read_text(encoding="utf-8")
+        return self._local_unavailable.get(plan.id)
+
+    def _mark_unavailable(self, plan: Plan, reason: str) -> None:
+        if self.folder is not None:
+            _write(self._plan_folder(plan) / "unavailable", reason)
+        else:
+            self._local_unavailable[plan.id] = reason
+
+    def _read(self, plan: Plan, instance_id: str) -> Instance | None:
+        try:
+            data = json.loads(self._record_path(plan, instance_id).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return _instance(plan, data)
+
+    def _plan_folder(self, plan: Plan) -> Path:
+        assert self.folder is not None
+        folder = self.folder / hashlib.sha256(plan.id.encode()).hexdigest()[:16]
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def _record_path(self, plan: Plan, instance_id: str) -> Path:
+        return self._plan_folder(plan) / f"{instance_id}.json"
+
+    def _lock_path(self, plan: Plan, instance_id: str) -> Path:
+        return self._plan_folder(plan) / f"{instance_id}.lock"
 
 
 class SharedInstanceUnavailable(BrokerError):
     """The plan's shared instance could not be provisioned earlier in this run."""
+
+
+def _record(instance: Instance) -> str:
+    response = instance.response
+    return json.dumps({
+        "id": instance.id, "asynchronous": instance.asynchronous, "body": instance.body,
+        "status": response.status, "headers": dict(response.headers), "text": response.text,
+        "url": response.exchange.url if response.exchange else "",
+    })
+
+
+def _instance(plan: Plan, data: dict[str, Any]) -> Instance:
+    from .client import BrokerResponse
+    from .platform import Instance
+
+    exchange = Exchange(method="PUT", url=data["url"], request_headers={},
+                        request_body=json.dumps(data["body"]), status=data["status"],
+                        response_headers=data["headers"], response_body=data["text"])
+    response = BrokerResponse(data["status"], httpx.Headers(data["headers"]), data["text"],
+                              exchange)
+    return Instance(data["id"], plan, data["asynchronous"], response, data["body"], shared=True)
+
+
+def _try_lock(path: Path) -> int | None:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def _lock(path: Path) -> int:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    return descriptor
+
+
+def _unlock(descriptor: int) -> None:
+    if descriptor < 0:
+        return
+    fcntl.flock(descriptor, fcntl.LOCK_UN)
+    os.close(descriptor)
+
+
+def _write(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)  # readers never see half a record

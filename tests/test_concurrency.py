@@ -88,7 +88,7 @@ def test_a_check_may_not_change_a_shared_instance() -> None:
 
     shared = SharedInstances()
     instance = type("I", (), {"id": "shared-1"})()
-    shared._ready["plan"] = instance  # as borrow() leaves it
+    shared._local["plan"] = instance  # as borrow() leaves it without a run folder
     platform = Platform.__new__(Platform)
     platform.shared = shared
     with pytest.raises(SuiteError, match="may not deprovision shared instance shared-1"):
@@ -196,3 +196,44 @@ def test_a_stalled_plan_is_seen_by_every_process(tmp_path: Path) -> None:
     other_process = StalledPlans(tmp_path)
     assert other_process.reason("plan-1") == "provision of instance x ran past 2s"
     assert other_process.reason("plan-2") is None
+
+
+def test_the_pool_lends_a_free_instance_and_grows_only_when_all_are_in_use(
+    tmp_path: Path,
+) -> None:
+    from types import SimpleNamespace
+
+    import httpx
+
+    from osb_conformance.client import BrokerResponse
+    from osb_conformance.platform import Instance
+    from osb_conformance.shared_instances import SharedInstances
+    from osb_conformance.transcript import Exchange
+
+    plan = SimpleNamespace(id="plan-1", label="svc/plan")
+    provisioned: list[str] = []
+
+    def process(name: str) -> Any:  # a platform as one xdist worker has it
+        def provision_ready(plan: Any) -> Instance:
+            provisioned.append(name)
+            exchange = Exchange("PUT", "http://b/v2/service_instances/x", {}, None, 201)
+            return Instance(f"i{len(provisioned)}", plan, False,
+                            BrokerResponse(201, httpx.Headers(), "{}", exchange), {"a": 1})
+        return SimpleNamespace(provision_ready=provision_ready, owner=name,
+                               ledger=Ledger(), track=lambda *a, **k: None)
+
+    one, two = SharedInstances(tmp_path), SharedInstances(tmp_path)
+    first = one.borrow(process("gw0"), plan)  # none yet: provisioned
+    second = two.borrow(process("gw1"), plan)  # the first is in use: one more
+    assert (first.id, second.id) == ("i1", "i2") and first.shared and second.shared
+    one.release()
+    again = two.borrow(process("gw1"), plan)  # the same test asks again: its own lease
+    assert again.id == "i2"
+    two.release()
+    lent = two.borrow(process("gw1"), plan)  # both free: lent, not provisioned
+    assert lent.id in ("i1", "i2") and len(provisioned) == 2
+    assert lent.body == {"a": 1} and lent.response.status == 201
+    assert one.is_shared("i2") and not one.is_shared("other")
+    two.release()
+    one.close()  # gw0 ends: i1 leaves the pool before gw0 deletes it
+    assert two.borrow(process("gw1"), plan).id == "i2"
