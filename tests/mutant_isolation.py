@@ -67,7 +67,10 @@ def run_mutant(name: str, workdir: Path) -> Isolation:
     try:
         completed = subprocess.run(
             [sys.executable, "-m", "pytest",
-             *suite_arguments(broker.url, report, "--osb-strict", *mutant.options)],
+             # One test at a time: --jobs runs several suites at once already, and on a
+             # loaded machine more processes would turn into timeouts that are no finding.
+             *suite_arguments(broker.url, report, "--osb-strict", "--osb-concurrency=1",
+                              *mutant.options)],
             cwd=workdir, capture_output=True, text=True, timeout=RUN_TIMEOUT,
             env=clean_environment(), stdin=subprocess.DEVNULL)
     finally:
