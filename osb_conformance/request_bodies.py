@@ -57,11 +57,7 @@ class RequestBodies:
             "space_guid": "aaaa1234-0000-4000-8000-000000000002",
             "context": self.context(),
         }
-        parameters = self.parameters_for(plan)
-        if parameters is not None:
-            body["parameters"] = parameters
-        body.update(overrides)
-        return body
+        return _finished(body, self.parameters_for(plan), overrides)
 
     def bind_body(self, plan: Plan, **overrides: Any) -> dict[str, Any]:
         bind_resource: dict[str, Any] = {"app_guid": new_id()}
@@ -75,8 +71,13 @@ class RequestBodies:
             "bind_resource": bind_resource,
             "context": self.context(),
         }
-        parameters = self.bind_parameters_for(plan)
-        if parameters is not None:
-            body["parameters"] = parameters
-        body.update(overrides)
-        return body
+        return _finished(body, self.bind_parameters_for(plan), overrides)
+
+
+def _finished(body: dict[str, Any], parameters: dict[str, Any] | None,
+              overrides: dict[str, Any]) -> dict[str, Any]:
+    """The configured parameters (if any), then what the caller overrides."""
+    if parameters is not None:
+        body["parameters"] = parameters
+    body.update(overrides)
+    return body

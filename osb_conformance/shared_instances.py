@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .errors import BrokerError
+from .stalled_plans import PlanMarks
 from .transcript import Exchange
 
 if TYPE_CHECKING:  # the platform imports this module
@@ -52,7 +53,8 @@ class SharedInstances:
         self._held: dict[str, _Lease] = {}  # this process's current test's leases
         self._created: dict[str, Plan] = {}  # instances this process provisioned
         self._local: dict[str, Instance] = {}  # without a folder: one per plan, no locks
-        self._local_unavailable: dict[str, str] = {}  # without a folder: plan id -> why
+        # Plans whose shared instance could not be provisioned (first failure's reason).
+        self._unavailable = PlanMarks(folder, "no-shared-instance")
 
     # -- a test's view -------------------------------------------------------------------------
     def borrow(self, platform: Platform, plan: Plan) -> Instance:
@@ -61,7 +63,7 @@ class SharedInstances:
         for lease in self._held.values():
             if lease.instance.plan.id == plan.id:
                 return lease.instance
-        reason = self._unavailable(plan)
+        reason = self._unavailable.reason(plan.id)
         if reason is not None:
             raise SharedInstanceUnavailable(reason)
         return self._lease_free(plan) or self._provision(platform, plan)
@@ -153,8 +155,8 @@ class SharedInstances:
         except BrokerError as exc:
             # One failed attempt answers for the plan: the tests after it fail at once with
             # the cause instead of each spending a provisioning on it again.
-            self._mark_unavailable(plan, f"no shared {plan.label} instance: provisioning it "
-                                         f"failed in {platform.owner}: {exc}")
+            self._unavailable.mark(plan.id, f"no shared {plan.label} instance: provisioning "
+                                            f"it failed in {platform.owner}: {exc}")
             raise
         platform.ledger.hand_over(instance.id, SHARED_OWNER)
         instance = dataclasses.replace(instance, shared=True)
@@ -168,18 +170,6 @@ class SharedInstances:
         _write(self._record_path(plan, instance.id), _record(instance))
         self._held[instance.id] = _Lease(instance, descriptor)
         return instance
-
-    def _unavailable(self, plan: Plan) -> str | None:
-        path = self._plan_folder(plan) / "unavailable" if self.folder is not None else None
-        if path is not None and path.exists():
-            return path.read_text(encoding="utf-8")
-        return self._local_unavailable.get(plan.id)
-
-    def _mark_unavailable(self, plan: Plan, reason: str) -> None:
-        if self.folder is not None:
-            _write(self._plan_folder(plan) / "unavailable", reason)
-        else:
-            self._local_unavailable[plan.id] = reason
 
     def _read(self, plan: Plan, instance_id: str) -> Instance | None:
         try:

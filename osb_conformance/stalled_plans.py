@@ -18,10 +18,14 @@ from pathlib import Path
 from .errors import BrokerError
 
 
-class StalledPlans:
-    def __init__(self, folder: Path | None) -> None:
+class PlanMarks:
+    """A reason per plan, seen by every process of the run (a file per plan in the run's
+    folder; without a folder, this process only). The first mark of a plan stays."""
+
+    def __init__(self, folder: Path | None, kind: str) -> None:
         self.folder = folder
-        self._local: dict[str, str] = {}  # without a folder: this process only
+        self.kind = kind  # the file names' prefix: what the mark means
+        self._local: dict[str, str] = {}
 
     def mark(self, plan_id: str, why: str) -> None:
         if self.reason(plan_id) is not None:
@@ -42,7 +46,14 @@ class StalledPlans:
 
     def _path(self, plan_id: str) -> Path:
         assert self.folder is not None
-        return self.folder / f"stalled-{hashlib.sha256(plan_id.encode()).hexdigest()[:16]}"
+        return self.folder / f"{self.kind}-{hashlib.sha256(plan_id.encode()).hexdigest()[:16]}"
+
+
+class StalledPlans(PlanMarks):
+    """Plans an operation of which stayed in progress past the polling bound."""
+
+    def __init__(self, folder: Path | None) -> None:
+        super().__init__(folder, "stalled")
 
 
 class PlanStalled(BrokerError):

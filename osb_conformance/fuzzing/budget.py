@@ -92,20 +92,24 @@ class FuzzBudget:
     @property
     def operations(self) -> int:
         """Asynchronous operations one parameter or request fuzz test may start."""
-        return OPERATIONS[self.mode] or OPERATIONS[DEFAULT_MODE]
+        return self._in_mode(OPERATIONS)
 
     @property
     def lifecycle_operations(self) -> int:
         """Asynchronous operations one lifecycle machine may start."""
-        return LIFECYCLE_OPERATIONS[self.mode] or LIFECYCLE_OPERATIONS[DEFAULT_MODE]
+        return self._in_mode(LIFECYCLE_OPERATIONS)
+
+    def _in_mode(self, table: dict[str, int]) -> int:
+        """This mode's value; with fuzzing off, the default mode's (for explicit examples)."""
+        return table[self.mode] or table[DEFAULT_MODE]
 
     @property
     def steps(self) -> int:
-        return STEPS[self.mode] or STEPS[DEFAULT_MODE]
+        return self._in_mode(STEPS)
 
     @property
     def shrink_limit(self) -> int:
-        return SHRINK_LIMIT[self.mode] or SHRINK_LIMIT[DEFAULT_MODE]
+        return self._in_mode(SHRINK_LIMIT)
 
     @property
     def thorough(self) -> bool:
