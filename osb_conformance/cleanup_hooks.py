@@ -35,7 +35,8 @@ class CleanupHooks:
         if self.cleaned_up:
             return
         self.cleaned_up = True
-        self.run.shared.close()  # waits until no other worker's test holds one of ours
+        # Waits until no other worker's test holds an instance this one keeps.
+        self.run.shared.close(self.run.ledger)
         left = clean_up_interruptible(self.run.client, self.run.ledger)
         left += self._clean_up_after_lost_workers()
         self.run.client.take_exchanges()

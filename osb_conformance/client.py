@@ -23,6 +23,7 @@ import httpcore  # noqa: F401
 import httpx
 
 from .errors import BrokerResponseError, BrokerTimeout, BrokerTransportError, TimeBoundSpent
+from .instance_changes import InstanceChanges
 from .redaction import REDACTOR, redact_text
 from .request_slots import RequestSlots
 from .run_stats import RunStats
@@ -116,6 +117,7 @@ class OSBClient:
         self.unanswered_in_a_row = 0
         self.stats = RunStats()  # what the run cost the broker (see run_stats.py)
         self.slots = RequestSlots(None, 1)  # the run's bound on requests in flight
+        self.changes = InstanceChanges()  # which instances may no longer be as provisioned
 
     def start_test_clock(self, seconds: float) -> None:
         """From now on, the current test may send requests for ``seconds`` more."""
@@ -282,6 +284,7 @@ class OSBClient:
             request_body=body.decode("utf-8", "replace") if body is not None else None,
         )
         self.exchanges.append(exchange)
+        self.changes.note(method, url, body)
         started = time.monotonic()
         timeout = self._request_timeout(method, url, exchange, started)
         try:

@@ -72,6 +72,15 @@ def needs_accepted(plan: Plan, response: BrokerResponse, doing: str) -> None:
         f"{response.describe()}", response.exchange)
 
 
+def needs_asynchronous(platform: Platform, plan: Plan, kind: str) -> None:
+    """Before creating anything: N/A when the run already saw the broker complete the
+    standard ``kind`` ("provision", "bind") of ``plan`` synchronously (synchronous_plans.py);
+    the check's own request would only show it again."""
+    reason = platform.synchronous.reason(kind, plan.id)
+    if reason is not None:
+        not_applicable(reason)
+
+
 def needs_bindable(plan: Plan) -> None:
     if not plan.bindable:
         not_applicable(f"plan {plan.label} is not bindable")

@@ -73,8 +73,9 @@ def platform(request: pytest.FixtureRequest) -> Iterator[Platform]:
     """The suite acting as a platform; deletes what the test created when it ends."""
     run = _run(request)
     acting = Platform(run.client, run.ledger, request.node.nodeid, run.shared, run.stalled,
-                      run.in_flight)
+                      run.in_flight, run.synchronous)
     request.node.stash[PLATFORM_KEY] = acting
     yield acting
     outcome = request.node.stash.get(CALL_OUTCOME_KEY, Outcome.ERROR)
-    acting.clean_up(test_failed=outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WARN))
+    failed = outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WARN)
+    acting.clean_up(test_failed=failed, donate=not failed)

@@ -99,6 +99,11 @@ class Ledger:
                     resource.deleted = True
             self._write({"instance_deleted": instance_id})
 
+    def let_go(self, instance_id: str) -> None:
+        """Another process took the instance over (shared_instances.py): it is no longer
+        this ledger's to delete, now or from the journal after a kill."""
+        self.mark_instance_deleted(instance_id)
+
     def mark_binding_deleted(self, instance_id: str, binding_id: str) -> None:
         with self._lock:
             for resource in self._resources:

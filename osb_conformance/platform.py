@@ -25,6 +25,7 @@ from .request_bodies import RequestBodies, new_id
 from .settings import Settings
 from .shared_instances import SharedInstances
 from .stalled_plans import PlanStalled, StalledPlans
+from .synchronous_plans import SynchronousPlans
 
 
 class PreconditionFailed(BrokerError):
@@ -60,7 +61,7 @@ class Platform(RequestBodies):
     def __init__(
         self, client: OSBClient, ledger: Ledger, owner: str,
         shared: SharedInstances | None = None, stalled: StalledPlans | None = None,
-        in_flight: InFlight | None = None,
+        in_flight: InFlight | None = None, synchronous: SynchronousPlans | None = None,
     ) -> None:
         self.client = client
         self.ledger = ledger
@@ -72,8 +73,13 @@ class Platform(RequestBodies):
         self.stalled = stalled or StalledPlans(None)
         self.borrowed: set[str] = set()  # ids of the shared instances this test used
         self.in_flight = in_flight or InFlight(None, client.stats.count_pause)
+        self.synchronous = synchronous or SynchronousPlans(None)
         # The kind of the latest accepted operation per resource, to say what is polled.
         self._running: dict[tuple[str, str | None], str] = {}
+        # Instances this test provisioned with the standard body (body, first answer), and
+        # those seen ready or adopted: candidates to donate to the pool at the end.
+        self._standard: dict[str, tuple[dict[str, Any], BrokerResponse | None]] = {}
+        self._ready: dict[str, Instance] = {}
 
     # -- instances --------------------------------------------------------------------------
     def provision(
@@ -85,7 +91,10 @@ class Platform(RequestBodies):
         self._make_room(instance_id)
         ensure_instance_capacity(self.ledger, self.settings, instance_id)  # --osb-max-instances
         self._record(plan, instance_id)
-        body = self.provision_body(plan) if body is None else body
+        standard = self.provision_body(plan)
+        body = standard if body is None else body
+        if body == standard:  # an instance later checks may share (see clean_up)
+            self._standard.setdefault(instance_id, (body, None))
         try:
             response = self.client.provision(instance_id, body, accepts_incomplete, **kw)
         except BrokerTransportError:
@@ -93,6 +102,9 @@ class Platform(RequestBodies):
             raise
         self._note_running("provision", response, instance_id)
         self._mitigate_after(plan, "provision", response, instance_id)
+        self._note_provisioned(plan, instance_id, response)
+        if body == standard:
+            self._note_if_synchronous("provision", plan, accepts_incomplete, response)
         return instance_id, response
 
     def provision_ready(self, plan: Plan, **overrides: Any) -> Instance:
@@ -117,6 +129,17 @@ class Platform(RequestBodies):
                 f"({_poll_summary(result)}){self._configured_parameters_hint(plan, body)}",
                 result.last.exchange if result.last else None)
         return Instance(instance_id, plan, True, response, body)
+
+    def instance_to_change(self, plan: Plan) -> Instance:
+        """A ready instance of the plan that this test owns and may update or delete, for
+        checks whose subject is not its creation: a free one from the pool, which an earlier
+        test left as provisioned, else a new one."""
+        self._refuse_if_stalled(plan)
+        adopted = self.shared.adopt(self, plan)
+        if adopted is None:
+            return self.provision_ready(plan)
+        self._ready[adopted.id] = adopted
+        return adopted
 
     def ready_instance(self, plan: Plan) -> Instance:
         """A ready instance of the plan that other checks share (see shared_instances.py):
@@ -147,6 +170,9 @@ class Platform(RequestBodies):
                 interval=interval,
             )
         self._note_if_stalled(plan, result, f"an operation on instance {instance_id}")
+        if result.succeeded and not deleting \
+                and self._running.get((instance_id, None)) == "provision":
+            self._note_ready(plan, instance_id, asynchronous=True)
         return result
 
     def deprovision(
@@ -205,6 +231,7 @@ class Platform(RequestBodies):
         target = instance_id or instance.id
         self._record(instance.plan, target, binding_id)
         body = self.bind_body(instance.plan) if body is None else body
+        standard = not kw and self.is_standard_bind_body(instance.plan, body)
         try:
             response = self.client.bind(target, binding_id, body, accepts_incomplete, **kw)
         except BrokerTransportError:
@@ -212,6 +239,8 @@ class Platform(RequestBodies):
             raise
         self._note_running("bind", response, target, binding_id)
         self._mitigate_after(instance.plan, "bind", response, target, binding_id)
+        if standard and target == instance.id:
+            self._note_if_synchronous("bind", instance.plan, accepts_incomplete, response)
         return binding_id, response
 
     def bind_ready(self, instance: Instance, **overrides: Any) -> BindingHandle:
@@ -262,6 +291,46 @@ class Platform(RequestBodies):
         return response
 
     # -- bookkeeping ----------------------------------------------------------------------------
+    def take_over(self, plan: Plan, instance_id: str, owner: str) -> None:
+        """Make ``owner`` delete an instance another process provisioned."""
+        self.ledger.record(Resource(
+            kind="instance", instance_id=instance_id, binding_id=None,
+            service_id=plan.service.id, plan_id=plan.id, plan_label=plan.label, owner=owner,
+        ))
+
+    def _note_if_synchronous(self, kind: str, plan: Plan, accepts_incomplete: bool | None,
+                             response: BrokerResponse) -> None:
+        # Only 201 Created: a 200 answers a re-send for what exists already.
+        if accepts_incomplete is True and response.status == 201 \
+                and not mitigation_reason(kind, response):
+            self.synchronous.note(kind, plan.id, plan.label, self.owner)
+
+    def _note_provisioned(self, plan: Plan, instance_id: str, response: BrokerResponse) -> None:
+        standard = self._standard.get(instance_id)
+        if standard is None:
+            return
+        if standard[1] is None:  # the first answer is the instance's (a re-send's is not)
+            self._standard[instance_id] = (standard[0], response)
+        if response.status in (200, 201) and not mitigation_reason("provision", response):
+            self._note_ready(plan, instance_id, asynchronous=False)
+
+    def _note_ready(self, plan: Plan, instance_id: str, asynchronous: bool) -> None:
+        standard = self._standard.get(instance_id)
+        if standard is None or standard[1] is None or instance_id in self._ready:
+            return
+        body, response = standard
+        self._ready[instance_id] = Instance(instance_id, plan, asynchronous, response, body)
+
+    def _donations(self) -> list[Instance]:
+        """Instances of this test's own, ready and still as provisioned."""
+        if self.settings.keep_resources:
+            return []
+        own = {r.instance_id for r in self.ledger.live(self.owner) if r.kind == "instance"}
+        return [instance for instance in self._ready.values()
+                if instance.id in own and self.client.changes.as_provisioned(instance.id)
+                and self.stalled.reason(instance.plan.id) is None
+                and not self.shared.is_shared(instance.id)]
+
     def polling_limit(self, plan: Plan) -> float:
         return polling_limit(plan.maximum_polling_duration, self.settings.poll_timeout)
 
@@ -346,17 +415,32 @@ class Platform(RequestBodies):
             else:
                 self.ledger.mark_binding_deleted(instance_id, binding_id)
 
-    def clean_up(self, test_failed: bool = False) -> list[Resource]:
+    def clean_up(self, test_failed: bool = False, donate: bool = False) -> list[Resource]:
         """Delete what this scenario created; return what could not be deleted.
 
         A shared instance held by a test that failed or warned may have been changed by
         the broker's deviation: it is deleted too, and the next test gets a fresh one.
-        Resources of stalled plans wait for the end of the run (see stalled_plans.py).
+        With ``donate`` (the test passed), instances it left as provisioned join the pool
+        once their bindings are deleted (shared_instances.py). Resources of stalled plans
+        wait for the end of the run (see stalled_plans.py).
         """
         if test_failed and self.borrowed:
             self.shared.retire(self, self.borrowed)
-        self.leftovers = clean_up(self.client, self.ledger, self.owner,
-                                  defer=lambda r: self.stalled.reason(r.plan_id) is not None)
+        donations = self._donations() if donate and not test_failed else []
+        keep = {instance.id for instance in donations}
+        self.leftovers = clean_up(
+            self.client, self.ledger, self.owner,
+            defer=lambda r: self.stalled.reason(r.plan_id) is not None
+            or (r.kind == "instance" and r.instance_id in keep))
+        unbound = {r.instance_id for r in self.leftovers if r.kind == "binding"}
+        declined = [instance for instance in donations
+                    if instance.id in unbound or not self.shared.donate(self, instance)]
+        if declined:  # a binding left on it, or the pool is full: deleted as usual
+            self.leftovers = clean_up(
+                self.client, self.ledger, self.owner,
+                defer=lambda r: self.stalled.reason(r.plan_id) is not None)
+        else:
+            self.leftovers = self.ledger.live(self.owner)
         return self.leftovers
 
 

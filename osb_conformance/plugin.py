@@ -29,6 +29,8 @@ from .run import RUN_KEY, ConformanceRun, start_run
 from .signals import SignalHooks
 
 MARKER = "requirement(*ids): the OSB requirement IDs a conformance check verifies"
+PROVISIONS_MARKER = ("provisions: the check provisions instances as its subject; it runs "
+                     "early, so that those it leaves as provisioned serve later checks")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,6 +51,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    config.addinivalue_line("markers", PROVISIONS_MARKER)
     broker_url = broker_url_for(config)
     if not broker_url:
         return

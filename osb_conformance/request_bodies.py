@@ -73,6 +73,18 @@ class RequestBodies:
         }
         return _finished(body, self.bind_parameters_for(plan), overrides)
 
+    def is_standard_bind_body(self, plan: Plan, body: Any) -> bool:
+        """``body`` is what bind_body(plan) gives, but for the application's id."""
+        return isinstance(body, dict) and _without_app(body) == _without_app(
+            self.bind_body(plan))
+
+
+def _without_app(body: dict[str, Any]) -> dict[str, Any]:
+    bind_resource = body.get("bind_resource")
+    if not isinstance(bind_resource, dict):
+        return body
+    return {**body, "bind_resource": {k: v for k, v in bind_resource.items() if k != "app_guid"}}
+
 
 def _finished(body: dict[str, Any], parameters: dict[str, Any] | None,
               overrides: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from .selection import selected_plans
 from .settings import Settings
 from .shared_instances import SharedInstances
 from .stalled_plans import StalledPlans
+from .synchronous_plans import SynchronousPlans
 from .tls import INSECURE_WARNING
 
 RUN_KEY = pytest.StashKey["ConformanceRun"]()
@@ -61,6 +62,7 @@ class ConformanceRun:
     owns_folder: bool = False  # this process made it and removes it
     shared: SharedInstances = field(default_factory=SharedInstances)
     stalled: StalledPlans = field(default_factory=lambda: StalledPlans(None))
+    synchronous: SynchronousPlans = field(default_factory=lambda: SynchronousPlans(None))
     in_flight: Any = None  # InFlight: this process's waits, shown during long runs
     started: float | None = None  # time.monotonic() at the session's start
     usage_error: bool = False  # refused before any test ran: no verdict
@@ -125,6 +127,7 @@ def start_run(config: pytest.Config, broker_url: str) -> ConformanceRun:
                           ledger=Ledger(journal),
                           config=config, folder=folder, owns_folder=owns_folder,
                           stalled=StalledPlans(folder), known=known,
+                          synchronous=SynchronousPlans(folder),
                           shared=SharedInstances(folder),
                           in_flight=InFlight(folder, client.stats.count_pause))
 

@@ -12,8 +12,17 @@ pool grows to the number of tests that need the plan at the same moment, no furt
 A check never changes a shared instance (the platform refuses to update or delete it). A
 test that failed or warned while holding one may have changed it through a broker's
 deviation, so it is retired: taken out of the pool and deleted with the test's own
-resources. The process that provisioned an instance deletes it when it ends, after waiting
-for any test still holding it; the ledger's journal covers a process that was killed.
+resources.
+
+Instances pass between tests so that the run creates fewer: a test that passed and leaves
+an instance it provisioned as it was provisioned (no update, no delete, its bindings
+deleted) donates it to the pool instead of deleting it; a check that needs an instance to
+change or delete, but not to watch its creation, adopts a free one from the pool (it is
+then the test's own, and deleted with its resources) before it provisions one.
+
+Each record names its keeper, the process that deletes the instance at the end of the run
+(after waiting for any test still holding it); the ledger's journal covers a keeper that
+was killed. An instance another process adopted or retired is no longer its keeper's.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from .transcript import Exchange
 
 if TYPE_CHECKING:  # the platform imports this module
     from .catalog import Plan
+    from .ledger import Ledger
     from .platform import Instance, Platform
 
 SHARED_OWNER = "shared instances"
@@ -85,19 +95,46 @@ class SharedInstances:
             instance = lease.instance if lease else self._local.pop(str(local))
             if self.folder is not None:
                 self._record_path(instance.plan, instance.id).unlink(missing_ok=True)
-            if instance.id in self._created:
+            if self._created.pop(instance.id, None) is not None:
                 platform.ledger.hand_over(instance.id, owner or platform.owner)
-            else:  # another process provisioned it: this one deletes it now
-                platform.track(instance.plan, instance.id, owner=owner)
+            else:  # another process keeps it: this one takes it over (its keeper lets go)
+                platform.take_over(instance.plan, instance.id, owner or platform.owner)
             if lease is not None:
                 _unlock(lease.descriptor)
 
+    def adopt(self, platform: Platform, plan: Plan) -> Instance | None:
+        """A free instance of ``plan`` taken out of the pool for good: the test owns it and
+        may change or delete it. None when every instance of the plan is in use."""
+        instance = self._lease_free(plan)
+        if instance is None:
+            return None
+        self.retire(platform, {instance.id})
+        return dataclasses.replace(instance, shared=False)
+
+    def donate(self, platform: Platform, instance: Instance) -> bool:
+        """A test leaves ``instance`` as it was provisioned: it joins the pool, and this
+        process deletes it at the end. False where the pool takes no more (no run folder and
+        the plan already has one): the test deletes it."""
+        plan = instance.plan
+        shared = dataclasses.replace(instance, shared=True)
+        if self.folder is None:
+            if plan.id in self._local:
+                return False
+            self._local[plan.id] = shared
+        else:
+            _write(self._record_path(plan, instance.id), _record(shared))
+        platform.ledger.hand_over(instance.id, SHARED_OWNER)
+        self._created[instance.id] = plan
+        return True
+
     def is_shared(self, instance_id: str) -> bool:
-        if instance_id in self._held or instance_id in self._created:
+        """In the pool now (one another process adopted is not, whoever keeps it)."""
+        if instance_id in self._held:
             return True
         if self.folder is None:
-            return any(i.id == instance_id for i in self._local.values())
-        return any(self.folder.glob(f"*/{instance_id}.json"))
+            return instance_id in self._created \
+                or any(i.id == instance_id for i in self._local.values())
+        return any(self.folder.glob(f"*/{_file_name(instance_id)}.json"))
 
     def idle(self, in_use: set[str]) -> list[Instance]:
         """This process's shared instances no test holds (deleted to make room)."""
@@ -119,15 +156,20 @@ class SharedInstances:
         return idle
 
     # -- the run's end ----------------------------------------------------------------------------
-    def close(self) -> None:
-        """Before this process deletes the instances it provisioned: wait until no test of
-        another process holds them, and take them out of the pool."""
+    def close(self, ledger: Ledger) -> None:
+        """Before this process deletes the instances it keeps: wait until no test of
+        another process holds them, and take them out of the pool. One that another process
+        adopted or retired meanwhile is that process's to delete."""
         self.release()
         if self.folder is None:
             return
         for instance_id, plan in self._created.items():
             descriptor = _lock(self._lock_path(plan, instance_id))
-            self._record_path(plan, instance_id).unlink(missing_ok=True)
+            record = self._record_path(plan, instance_id)
+            if _keeper(record) == os.getpid():
+                record.unlink(missing_ok=True)
+            else:
+                ledger.let_go(instance_id)
             _unlock(descriptor)
 
     # -- the pool's files -------------------------------------------------------------------------
@@ -141,7 +183,7 @@ class SharedInstances:
             descriptor = _try_lock(record.with_suffix(".lock"))
             if descriptor is None:
                 continue  # in use by another test
-            instance = self._read(plan, record.stem)
+            instance = self._read_record(plan, record)
             if instance is None:  # retired while we looked
                 _unlock(descriptor)
                 continue
@@ -172,8 +214,11 @@ class SharedInstances:
         return instance
 
     def _read(self, plan: Plan, instance_id: str) -> Instance | None:
+        return self._read_record(plan, self._record_path(plan, instance_id))
+
+    def _read_record(self, plan: Plan, record: Path) -> Instance | None:
         try:
-            data = json.loads(self._record_path(plan, instance_id).read_text(encoding="utf-8"))
+            data = json.loads(record.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         return _instance(plan, data)
@@ -185,10 +230,10 @@ class SharedInstances:
         return folder
 
     def _record_path(self, plan: Plan, instance_id: str) -> Path:
-        return self._plan_folder(plan) / f"{instance_id}.json"
+        return self._plan_folder(plan) / f"{_file_name(instance_id)}.json"
 
     def _lock_path(self, plan: Plan, instance_id: str) -> Path:
-        return self._plan_folder(plan) / f"{instance_id}.lock"
+        return self._plan_folder(plan) / f"{_file_name(instance_id)}.lock"
 
 
 class SharedInstanceUnavailable(BrokerError):
@@ -198,10 +243,23 @@ class SharedInstanceUnavailable(BrokerError):
 def _record(instance: Instance) -> str:
     response = instance.response
     return json.dumps({
-        "id": instance.id, "asynchronous": instance.asynchronous, "body": instance.body,
+        "keeper": os.getpid(), "id": instance.id, "asynchronous": instance.asynchronous,
+        "body": instance.body,
         "status": response.status, "headers": dict(response.headers), "text": response.text,
         "url": response.exchange.url if response.exchange else "",
     })
+
+
+def _file_name(instance_id: str) -> str:
+    """An instance id may be anything a broker accepts (fuzzed ids run to kilobytes)."""
+    return hashlib.sha256(instance_id.encode()).hexdigest()[:32]
+
+
+def _keeper(record: Path) -> int | None:
+    try:
+        return json.loads(record.read_text(encoding="utf-8")).get("keeper")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _instance(plan: Plan, data: dict[str, Any]) -> Instance:

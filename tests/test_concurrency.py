@@ -61,25 +61,28 @@ def test_a_shared_instance_is_never_changed_by_the_checks_that_share_it(
     run = run_suite(broker.url, tmp_path, "--osb-concurrency=1", "--osb-fuzz=off")
     assert run.exit_code == 0, run.output
     tests_per_instance: dict[str, set[str]] = defaultdict(set)
-    requests_per_instance: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
+    requests_per_instance: dict[str, list[tuple[str, str, int | None]]] = defaultdict(list)
     for result in run.report["results"]:
         for exchange in result["transcript"]:
             found = INSTANCE_PATH.search(exchange["url"])
             if found:
                 tests_per_instance[found.group(1)].add(result["nodeid"])
                 requests_per_instance[found.group(1)].append(
-                    (exchange["method"], exchange.get("status")))
+                    (result["nodeid"], exchange["method"], exchange.get("status")))
     shared = {i: tests for i, tests in tests_per_instance.items() if len(tests) >= 3}
     assert len(shared) >= 2, "each plan's checks share one instance"
-    for instance_id in shared:
-        methods = requests_per_instance[instance_id]
-        # Malformed or conflicting requests a compliant broker refuses (4xx) change nothing;
-        # no check deletes it or sends it an update or a create the broker would accept.
-        accepted = [m for m in methods if m[0] in ("PUT", "PATCH") and m[1] is not None
-                    and not 400 <= m[1] < 500]
-        assert [m[0] for m in accepted] == ["PUT"] and accepted[0][1] in (201, 202), \
-            (instance_id, methods)  # only its creation
-        assert not [m for m in methods if m[0] == "DELETE"], (instance_id, methods)
+    for instance_id, tests in shared.items():
+        requests = requests_per_instance[instance_id]
+        # The test that created it, and at most one that adopted it at the end (and may
+        # change or delete it); every test in between only borrowed it. Malformed or
+        # conflicting requests a compliant broker refuses (4xx) change nothing.
+        created = {t for t, method, status in requests if method == "PUT" and status in (201, 202)}
+        changers = {t for t, method, status in requests if method == "DELETE"
+                    or method in ("PUT", "PATCH") and status is not None
+                    and not 400 <= status < 500 and t not in created}
+        assert len(created) == 1 and len(changers - created) <= 1, (instance_id, requests)
+        assert not changers & created, (instance_id, requests)  # never changed, then lent
+        assert tests - created - changers, (instance_id, requests)  # lent to borrowers
 
 
 def test_a_check_may_not_change_a_shared_instance() -> None:
@@ -198,29 +201,47 @@ def test_a_stalled_plan_is_seen_by_every_process(tmp_path: Path) -> None:
     assert other_process.reason("plan-2") is None
 
 
-def test_the_pool_lends_a_free_instance_and_grows_only_when_all_are_in_use(
-    tmp_path: Path,
-) -> None:
-    from types import SimpleNamespace
+class _Worker:
+    """A platform as one xdist worker's test has it, for the pool's tests."""
 
+    def __init__(self, name: str, provisioned: list[str]) -> None:
+        self.owner = name
+        self.ledger = Ledger()
+        self.provisioned = provisioned
+
+    def provision_ready(self, plan: Any) -> Any:
+        self.provisioned.append(self.owner)
+        return _instance(f"i{len(self.provisioned)}", plan)
+
+    def take_over(self, plan: Any, instance_id: str, owner: str) -> None:
+        self.ledger.record(Resource("instance", instance_id, "svc", plan.id, plan.label, owner))
+
+
+def _instance(instance_id: str, plan: Any) -> Any:
     import httpx
 
     from osb_conformance.client import BrokerResponse
     from osb_conformance.platform import Instance
-    from osb_conformance.shared_instances import SharedInstances
     from osb_conformance.transcript import Exchange
 
-    plan = SimpleNamespace(id="plan-1", label="svc/plan")
+    exchange = Exchange("PUT", "http://b/v2/service_instances/x", {}, None, 201)
+    return Instance(instance_id, plan, False,
+                    BrokerResponse(201, httpx.Headers(), "{}", exchange), {"a": 1})
+
+
+PLAN = type("Plan", (), {"id": "plan-1", "label": "svc/plan"})()
+
+
+def test_the_pool_lends_a_free_instance_and_grows_only_when_all_are_in_use(
+    tmp_path: Path,
+) -> None:
+    from osb_conformance.shared_instances import SharedInstances
+
+    plan = PLAN
     provisioned: list[str] = []
 
-    def process(name: str) -> Any:  # a platform as one xdist worker has it
-        def provision_ready(plan: Any) -> Instance:
-            provisioned.append(name)
-            exchange = Exchange("PUT", "http://b/v2/service_instances/x", {}, None, 201)
-            return Instance(f"i{len(provisioned)}", plan, False,
-                            BrokerResponse(201, httpx.Headers(), "{}", exchange), {"a": 1})
-        return SimpleNamespace(provision_ready=provision_ready, owner=name,
-                               ledger=Ledger(), track=lambda *a, **k: None)
+    def process(name: str) -> Any:
+        return _Worker(name, provisioned)
 
     one, two = SharedInstances(tmp_path), SharedInstances(tmp_path)
     first = one.borrow(process("gw0"), plan)  # none yet: provisioned
@@ -235,5 +256,46 @@ def test_the_pool_lends_a_free_instance_and_grows_only_when_all_are_in_use(
     assert lent.body == {"a": 1} and lent.response.status == 201
     assert one.is_shared("i2") and not one.is_shared("other")
     two.release()
-    one.close()  # gw0 ends: i1 leaves the pool before gw0 deletes it
+    one.close(Ledger())  # gw0 ends: i1 leaves the pool before gw0 deletes it
     assert two.borrow(process("gw1"), plan).id == "i2"
+
+
+def test_an_instance_left_as_provisioned_passes_from_test_to_test_across_workers(
+    tmp_path: Path,
+) -> None:
+    from osb_conformance.shared_instances import SHARED_OWNER, SharedInstances
+
+    gw0, gw1 = _Worker("gw0", []), _Worker("gw1", [])
+    one, two = SharedInstances(tmp_path), SharedInstances(tmp_path)
+    gw0.take_over(PLAN, "d1", "test-a")  # test-a provisioned d1 and passed
+    assert one.donate(gw0, _instance("d1", PLAN))
+    assert [r.owner for r in gw0.ledger.live()] == [SHARED_OWNER]  # gw0 keeps it now
+    assert two.is_shared("d1")
+    lent = two.borrow(gw1, PLAN)  # a check that only needs one: no provisioning
+    assert lent.id == "d1" and lent.shared and gw1.provisioned == []
+    assert two.adopt(gw1, PLAN) is None  # in use: an adopter would provision its own
+    two.release()
+    adopted = two.adopt(gw1, PLAN)  # a check that deletes it takes it over
+    assert adopted is not None and adopted.id == "d1" and not adopted.shared
+    assert not two.is_shared("d1") and not one.is_shared("d1")
+    assert [(r.instance_id, r.owner) for r in gw1.ledger.live()] == [("d1", "gw1")]
+    assert two.adopt(gw1, PLAN) is None  # gone from the pool
+    one.close(gw0.ledger)  # gw0 ends: d1 is gw1's to delete, not gw0's
+    assert gw0.ledger.live() == []
+
+
+def test_a_check_changes_an_instance_by_update_delete_or_other_provision() -> None:
+    from osb_conformance.instance_changes import InstanceChanges
+
+    changes = InstanceChanges()
+    url = "http://b/v2/service_instances/"
+    changes.note("PUT", url + "a?accepts_incomplete=true", b'{"plan_id": "p"}')
+    changes.note("PUT", url + "a", b'{"plan_id": "p"}')  # an identical re-send
+    changes.note("GET", url + "a/last_operation", None)
+    changes.note("PUT", url + "a/service_bindings/b", b"{}")  # binds leave it as it was
+    changes.note("DELETE", url + "a/service_bindings/b", None)
+    assert changes.as_provisioned("a")
+    for method, body in (("PATCH", b"{}"), ("DELETE", None), ("PUT", b'{"plan_id": "q"}')):
+        changes.note("PUT", url + method, b'{"plan_id": "p"}')
+        changes.note(method, url + method, body)
+        assert not changes.as_provisioned(method), method

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..catalog import Plan
 from ..client import BrokerResponse
-from ..platform import Instance, Platform, PreconditionFailed, operation_of
+from ..platform import Instance, Platform, operation_of
 from ..polling import PollResult
 from .budget import POLL_INTERVAL
 
@@ -65,15 +65,3 @@ def is_success(response: BrokerResponse) -> bool:
 
 def is_server_error(response: BrokerResponse) -> bool:
     return response.status >= 500
-
-
-def ready_instance(platform: Platform, plan: Plan) -> Instance:
-    """Provision an instance to fuzz against and wait until it is usable."""
-    body = platform.provision_body(plan)
-    instance_id, response = platform.provision(plan, body)
-    result = finish_instance_operation(platform, plan, instance_id, response)
-    if not is_success(response) or (result is not None and result.state != "succeeded"):
-        raise PreconditionFailed(
-            f"could not provision a {plan.label} instance to fuzz against: "
-            f"{response.describe()}", response.exchange)
-    return Instance(instance_id, plan, response.status == 202, response, body)

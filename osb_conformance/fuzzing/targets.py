@@ -20,7 +20,6 @@ from .actions import (
     finish_binding_operation,
     finish_instance_operation,
     is_success,
-    ready_instance,
 )
 from .budget import FuzzBudget
 from .strategies import unsupported_reason
@@ -65,17 +64,21 @@ class ParameterTarget:
         self.plan = plan
         self.platform = platform
         self.operation = operation
-        # The instance updates and binds need; its own owner keeps per-example cleanup off it.
-        self.base = Platform(platform.client, platform.ledger, platform.owner + " [fuzz base]")
+        # The instance updates need; its own owner keeps per-example cleanup off it.
+        self.base = Platform(platform.client, platform.ledger, platform.owner + " [fuzz base]",
+                             platform.shared, platform.stalled, platform.in_flight,
+                             platform.synchronous)
         self.instance: Instance | None = None
 
     def __enter__(self) -> ParameterTarget:
-        if self.operation != "provision":
-            self.instance = ready_instance(self.base, self.plan)
+        if self.operation == "bind":  # binds leave the instance as it was: a shared one
+            self.instance = self.platform.ready_instance(self.plan)
+        elif self.operation == "update":
+            self.instance = self.base.instance_to_change(self.plan)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.instance is not None:
+        if self.instance is not None and not self.instance.shared:
             delete_instance(self.base, self.plan, self.instance.id)
         self.base.clean_up()
 

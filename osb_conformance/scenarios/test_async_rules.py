@@ -19,7 +19,7 @@ from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
 from osb_conformance.client import BrokerResponse
 from osb_conformance.error_checks import ERROR_BODY_REQUIREMENTS, check_error_body
-from osb_conformance.expectations import async_required, needs_accepted
+from osb_conformance.expectations import async_required, needs_accepted, needs_asynchronous
 from osb_conformance.platform import Instance, Platform, operation_of
 from osb_conformance.update_requests import acceptable_update, no_acceptable_update, update_body
 
@@ -111,7 +111,7 @@ def test_no_202_without_accepts_incomplete(
     """Update, bind, unbind and deprovision, each without the flag and with it false
     (provision: test_provisioning)."""
     client = platform.client
-    subject = _Subject(platform.provision_ready(plan))
+    subject = _Subject(platform.instance_to_change(plan))
     instance_id = subject.instance.id
     change = acceptable_update(platform, plan)
     if change is None:  # a context-only update could rightly be refused (UPD-014B)
@@ -153,7 +153,7 @@ def test_synchronous_answer_to_accepts_incomplete_means_done(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
     """A 200 to a delete sent with accepts_incomplete=true says it is already done."""
-    instance = platform.provision_ready(plan)
+    instance = platform.instance_to_change(plan)
     check.info("ASY-004", f"provision with accepts_incomplete=true -> {instance.response.status}")
     if plan.bindable:
         binding = platform.bind_ready(instance)
@@ -212,6 +212,7 @@ def test_concurrent_requests_are_refused_with_concurrency_error(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
     client = platform.client
+    needs_asynchronous(platform, plan, "provision")
     instance_id, provision = platform.provision(plan)
     needs_accepted(plan, provision, "provisions")
     change = acceptable_update(platform, plan)

@@ -13,6 +13,7 @@ from osb_conformance.error_checks import ERROR_BODY_REQUIREMENTS, check_error_bo
 from osb_conformance.expectations import (
     binding_absent,
     is_json_object,
+    needs_asynchronous,
     needs_bindable,
     not_applicable,
 )
@@ -230,6 +231,7 @@ def _bind_without_app_guid(platform: Platform, instance: Instance, check: CheckR
              "GETB-002", "GETB-004", "GETB-005", "ASY-001", *REFUSED_BIND_IDS)
 def test_async_bind(plan: Plan, platform: Platform, check: CheckRecorder) -> None:
     needs_bindable(plan)
+    needs_asynchronous(platform, plan, "bind")
     instance = platform.ready_instance(plan)
     body = platform.bind_body(plan)
     binding_id, response = platform.bind(instance, body, accepts_incomplete=None)
@@ -303,7 +305,7 @@ def _credentials_generated(platform: Platform, plan: Plan) -> str | None:
     another bindable plan of it with credentials in its bind answer or first fetch."""
     for other in (p for p in plan.other_plans() if p.bindable):
         try:
-            binding = platform.bind_ready(platform.provision_ready(other))
+            binding = platform.bind_ready(platform.ready_instance(other))
         except PreconditionFailed:
             continue  # no evidence from this plan
         answers = [binding.response]

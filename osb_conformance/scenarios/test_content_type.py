@@ -65,6 +65,7 @@ def test_malformed_or_empty_bodies_are_400(
 
 
 @requirement("CT-003A", "CT-003B")
+@pytest.mark.provisions
 @pytest.mark.parametrize("content_type", [None, "text/plain"], ids=["absent", "text-plain"])
 def test_json_body_with_other_content_type(
     any_plan: Plan, platform: Platform, check: CheckRecorder, content_type: str | None

@@ -8,7 +8,12 @@ from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
 from osb_conformance.client import BrokerResponse
 from osb_conformance.error_checks import ERROR_BODY_REQUIREMENTS, check_error_body
-from osb_conformance.expectations import instance_absent, is_json_object, needs_accepted
+from osb_conformance.expectations import (
+    instance_absent,
+    is_json_object,
+    needs_accepted,
+    needs_asynchronous,
+)
 from osb_conformance.platform import Instance, Platform, new_id, operation_of
 from osb_conformance.response_checks import ended_meanwhile
 from osb_conformance.response_shapes import operation_problem
@@ -22,7 +27,7 @@ requirement = pytest.mark.requirement
 def test_deprovision_then_again_is_410(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
-    instance = platform.provision_ready(plan)
+    instance = platform.instance_to_change(plan)
     _missing_query_ids_are_400(platform, instance, check)
     response = platform.deprovision(plan, instance.id, accepts_incomplete=None)
     if response.status == 422 and response.error_code != "ConcurrencyError":
@@ -100,6 +105,7 @@ def test_deprovision_of_unknown_instance_is_410(
 def test_deprovision_during_async_provision(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
+    needs_asynchronous(platform, plan, "provision")
     instance_id, provision = platform.provision(plan, accepts_incomplete=True)
     needs_accepted(plan, provision, "provisions")
     response = platform.deprovision(plan, instance_id)

@@ -10,7 +10,13 @@ import pytest
 from osb_conformance.catalog import Plan
 from osb_conformance.checks import CheckRecorder
 from osb_conformance.client import BrokerResponse
-from osb_conformance.expectations import STATES, gone_while_creating, needs_accepted, needs_bindable
+from osb_conformance.expectations import (
+    STATES,
+    gone_while_creating,
+    needs_accepted,
+    needs_asynchronous,
+    needs_bindable,
+)
 from osb_conformance.platform import (
     Instance,
     Platform,
@@ -153,6 +159,7 @@ def _judge_terminal_in_time(check: CheckRecorder, platform: Platform, plan: Plan
 def test_instance_operations_poll_to_a_remembered_end(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
+    needs_asynchronous(platform, plan, "provision")
     instance_id, provision = platform.provision(plan)
     needs_accepted(plan, provision, "provisions")
     result = _follow_instance(platform, plan, instance_id, "provision", provision, check)
@@ -212,6 +219,7 @@ def test_binding_operations_poll_to_a_remembered_end(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
     needs_bindable(plan)
+    needs_asynchronous(platform, plan, "bind")
     instance = platform.ready_instance(plan)
     binding_id, bind = platform.bind(instance)
     needs_accepted(plan, bind, "binds")

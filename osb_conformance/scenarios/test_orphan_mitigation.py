@@ -18,6 +18,7 @@ from osb_conformance.orphan_mitigation import Mitigation
 from osb_conformance.platform import Platform
 
 requirement = pytest.mark.requirement
+pytestmark = pytest.mark.provisions  # scheduled early: see concurrency.py
 
 
 def acceptable(mitigation: Mitigation) -> bool:

@@ -18,6 +18,7 @@ from osb_conformance.expectations import (
     instance_absent,
     instance_exists,
     is_json_object,
+    needs_asynchronous,
     not_applicable,
 )
 from osb_conformance.parameter_samples import invalid_sample
@@ -30,6 +31,7 @@ from osb_conformance.response_checks import (
 )
 
 requirement = pytest.mark.requirement
+pytestmark = pytest.mark.provisions  # scheduled early: see concurrency.py
 CONFLICTING_VERSION = "0.0.0-osbc.conflict"
 
 
@@ -62,6 +64,7 @@ def test_identical_resend_after_async_provision(
 ) -> None:
     """Once an asynchronous provision succeeded, an identical resend creates nothing and
     finds nothing in progress: 200 as for a synchronous plan, neither 201 nor 202."""
+    needs_asynchronous(platform, plan, "provision")
     instance = platform.provision_ready(plan)
     if not instance.asynchronous:
         not_applicable(f"{plan.label} provisions synchronously: "

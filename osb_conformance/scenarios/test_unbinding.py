@@ -12,6 +12,7 @@ from osb_conformance.expectations import (
     binding_absent,
     is_json_object,
     needs_accepted,
+    needs_asynchronous,
     needs_bindable,
 )
 from osb_conformance.platform import BindingHandle, Instance, Platform, operation_of
@@ -88,6 +89,7 @@ def _async_unbind(platform: Platform, binding: BindingHandle, first: BrokerRespo
 @requirement("UNB-001", "UNB-006", "UNB-007A", "UNB-007B")
 def test_unbind_during_async_bind(plan: Plan, platform: Platform, check: CheckRecorder) -> None:
     needs_bindable(plan)
+    needs_asynchronous(platform, plan, "bind")
     instance = platform.ready_instance(plan)
     binding_id, bound = platform.bind(instance, accepts_incomplete=True)
     needs_accepted(plan, bound, "binds")

@@ -29,7 +29,7 @@ UPDATE_ANSWER_IDS = ("UPD-015", "META-001")
 def provision_with(platform: Platform, plan: Plan, parameters: dict[str, Any] | None,
                    ) -> Instance:
     if parameters is None:
-        return platform.provision_ready(plan)
+        return platform.instance_to_change(plan)
     return platform.provision_ready(plan, parameters=parameters)
 
 
@@ -236,7 +236,7 @@ def test_plan_change(plan: Plan, platform: Platform, check: CheckRecorder) -> No
     if not plan.plan_updateable or not plan.other_plans():
         not_applicable(f"{plan.label} is not plan_updateable or has no other plan")
     target = plan.other_plans()[0]
-    instance = platform.provision_ready(plan)
+    instance = platform.instance_to_change(plan)
     response = platform.update(instance, update_body(platform, instance, plan_id=target.id))
     if 400 <= response.status < 500:
         check("UPD-006A", response.status == 422,
