@@ -284,7 +284,15 @@ class OSBClient:
             request_body=body.decode("utf-8", "replace") if body is not None else None,
         )
         self.exchanges.append(exchange)
-        self.changes.note(method, url, body)
+        try:
+            return self._carry_out(exchange, method, url, headers, body)
+        finally:
+            self.changes.note(method, url, body, exchange.status)
+
+    def _carry_out(
+        self, exchange: Exchange, method: str, url: str, headers: dict[str, str],
+        body: bytes | None,
+    ) -> BrokerResponse:
         started = time.monotonic()
         timeout = self._request_timeout(method, url, exchange, started)
         try:

@@ -2,9 +2,10 @@
 
 An instance a test leaves as it was provisioned can serve later checks instead of being
 deleted (see shared_instances.py). Whether it is still as provisioned is judged from the
-requests sent, not from the broker's answers: an update or a delete, even a refused one,
-or a provision whose body differs from the first one sent for the id, counts as a change
-(a deviating broker may apply what it refuses).
+requests sent and the status of their answers: an update or a delete, or a provision whose
+body differs from the first one sent for the id, counts as a change unless the broker
+refused it with a 4xx (no answer, a 5xx or a success may have changed it). Only a test
+that passed gives an instance on, so the refusals were the ones the spec asks for.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ class InstanceChanges:
         self._first_provision: dict[str, bytes | None] = {}
         self._lock = threading.Lock()  # cleanup sends from several threads
 
-    def note(self, method: str, url: str, body: bytes | None) -> None:
-        """A request is about to be sent."""
+    def note(self, method: str, url: str, body: bytes | None, status: int | None) -> None:
+        """A request was sent; ``status`` is its answer's (None: no complete answer)."""
         found = _INSTANCE_PATH.search(urlsplit(url).path)
         if found is None:
             return
@@ -36,7 +37,8 @@ class InstanceChanges:
                 first = self._first_provision.setdefault(instance_id, body)
                 if body == first:
                     return  # the creation, or an identical re-send of it
-            if method in ("PUT", "PATCH", "DELETE"):
+            refused = status is not None and 400 <= status < 500
+            if method in ("PUT", "PATCH", "DELETE") and not refused:
                 self._changed.add(instance_id)
 
     def as_provisioned(self, instance_id: str) -> bool:

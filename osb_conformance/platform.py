@@ -76,9 +76,9 @@ class Platform(RequestBodies):
         self.synchronous = synchronous or SynchronousPlans(None)
         # The kind of the latest accepted operation per resource, to say what is polled.
         self._running: dict[tuple[str, str | None], str] = {}
-        # Instances this test provisioned with the standard body (body, first answer), and
-        # those seen ready or adopted: candidates to donate to the pool at the end.
-        self._standard: dict[str, tuple[dict[str, Any], BrokerResponse | None]] = {}
+        # Instances this test provisioned (body, first answer), and those seen ready or
+        # adopted: candidates to donate to the pool at the end.
+        self._provisioned: dict[str, tuple[Any, BrokerResponse | None]] = {}
         self._ready: dict[str, Instance] = {}
 
     # -- instances --------------------------------------------------------------------------
@@ -93,8 +93,7 @@ class Platform(RequestBodies):
         self._record(plan, instance_id)
         standard = self.provision_body(plan)
         body = standard if body is None else body
-        if body == standard:  # an instance later checks may share (see clean_up)
-            self._standard.setdefault(instance_id, (body, None))
+        self._provisioned.setdefault(instance_id, (body, None))
         try:
             response = self.client.provision(instance_id, body, accepts_incomplete, **kw)
         except BrokerTransportError:
@@ -130,14 +129,14 @@ class Platform(RequestBodies):
                 result.last.exchange if result.last else None)
         return Instance(instance_id, plan, True, response, body)
 
-    def instance_to_change(self, plan: Plan) -> Instance:
+    def instance_to_change(self, plan: Plan, **overrides: Any) -> Instance:
         """A ready instance of the plan that this test owns and may update or delete, for
-        checks whose subject is not its creation: a free one from the pool, which an earlier
-        test left as provisioned, else a new one."""
+        checks whose subject is not its creation: a free one from the pool provisioned with
+        the same body, which an earlier test left as provisioned, else a new one."""
         self._refuse_if_stalled(plan)
-        adopted = self.shared.adopt(self, plan)
+        adopted = self.shared.adopt(self, plan, self.provision_body(plan, **overrides))
         if adopted is None:
-            return self.provision_ready(plan)
+            return self.provision_ready(plan, **overrides)
         self._ready[adopted.id] = adopted
         return adopted
 
@@ -306,19 +305,19 @@ class Platform(RequestBodies):
             self.synchronous.note(kind, plan.id, plan.label, self.owner)
 
     def _note_provisioned(self, plan: Plan, instance_id: str, response: BrokerResponse) -> None:
-        standard = self._standard.get(instance_id)
-        if standard is None:
+        provisioned = self._provisioned.get(instance_id)
+        if provisioned is None:
             return
-        if standard[1] is None:  # the first answer is the instance's (a re-send's is not)
-            self._standard[instance_id] = (standard[0], response)
+        if provisioned[1] is None:  # the first answer is the instance's (a re-send's is not)
+            self._provisioned[instance_id] = (provisioned[0], response)
         if response.status in (200, 201) and not mitigation_reason("provision", response):
             self._note_ready(plan, instance_id, asynchronous=False)
 
     def _note_ready(self, plan: Plan, instance_id: str, asynchronous: bool) -> None:
-        standard = self._standard.get(instance_id)
-        if standard is None or standard[1] is None or instance_id in self._ready:
+        provisioned = self._provisioned.get(instance_id)
+        if provisioned is None or provisioned[1] is None or instance_id in self._ready:
             return
-        body, response = standard
+        body, response = provisioned
         self._ready[instance_id] = Instance(instance_id, plan, asynchronous, response, body)
 
     def _donations(self) -> list[Instance]:
@@ -328,6 +327,7 @@ class Platform(RequestBodies):
         own = {r.instance_id for r in self.ledger.live(self.owner) if r.kind == "instance"}
         return [instance for instance in self._ready.values()
                 if instance.id in own and self.client.changes.as_provisioned(instance.id)
+                and self.shared.wants(self, instance)
                 and self.stalled.reason(instance.plan.id) is None
                 and not self.shared.is_shared(instance.id)]
 

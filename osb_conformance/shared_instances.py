@@ -61,7 +61,8 @@ class SharedInstances:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder / "shared" if folder is not None else None
         self._held: dict[str, _Lease] = {}  # this process's current test's leases
-        self._created: dict[str, Plan] = {}  # instances this process provisioned
+        self._created: dict[str, Plan] = {}  # instances this process keeps
+        self._wanted: set[str] = set()  # bodies an adopter asked for (besides the standard)
         self._local: dict[str, Instance] = {}  # without a folder: one per plan, no locks
         # Plans whose shared instance could not be provisioned (first failure's reason).
         self._unavailable = PlanMarks(folder, "no-shared-instance")
@@ -76,7 +77,8 @@ class SharedInstances:
         reason = self._unavailable.reason(plan.id)
         if reason is not None:
             raise SharedInstanceUnavailable(reason)
-        return self._lease_free(plan) or self._provision(platform, plan)
+        return self._lease_free(plan, platform.provision_body(plan)) \
+            or self._provision(platform, plan)
 
     def release(self) -> None:
         """The test ended: its shared instances go back to the pool."""
@@ -102,14 +104,21 @@ class SharedInstances:
             if lease is not None:
                 _unlock(lease.descriptor)
 
-    def adopt(self, platform: Platform, plan: Plan) -> Instance | None:
-        """A free instance of ``plan`` taken out of the pool for good: the test owns it and
-        may change or delete it. None when every instance of the plan is in use."""
-        instance = self._lease_free(plan)
+    def adopt(self, platform: Platform, plan: Plan, body: dict[str, Any]) -> Instance | None:
+        """A free instance of ``plan`` provisioned with ``body``, taken out of the pool for
+        good: the test owns it and may change or delete it. None when there is none free."""
+        self._wanted.add(_canonical(body))  # later tests of this process give such ones on
+        instance = self._lease_free(plan, body)
         if instance is None:
             return None
         self.retire(platform, {instance.id})
         return dataclasses.replace(instance, shared=False)
+
+    def wants(self, platform: Platform, instance: Instance) -> bool:
+        """Whether a later check may ask for an instance provisioned as this one was: the
+        standard body, or one an adopter of this process asked for."""
+        body = instance.body
+        return body == platform.provision_body(instance.plan) or _canonical(body) in self._wanted
 
     def donate(self, platform: Platform, instance: Instance) -> bool:
         """A test leaves ``instance`` as it was provisioned: it joins the pool, and this
@@ -173,10 +182,10 @@ class SharedInstances:
             _unlock(descriptor)
 
     # -- the pool's files -------------------------------------------------------------------------
-    def _lease_free(self, plan: Plan) -> Instance | None:
+    def _lease_free(self, plan: Plan, body: dict[str, Any]) -> Instance | None:
         if self.folder is None:
             instance = self._local.get(plan.id)
-            if instance is not None:
+            if instance is not None and instance.body == body:
                 self._held[instance.id] = _Lease(instance, -1)
             return instance
         for record in sorted(self._plan_folder(plan).glob("*.json")):
@@ -184,7 +193,7 @@ class SharedInstances:
             if descriptor is None:
                 continue  # in use by another test
             instance = self._read_record(plan, record)
-            if instance is None:  # retired while we looked
+            if instance is None or instance.body != body:  # retired meanwhile, or another kind
                 _unlock(descriptor)
                 continue
             self._held[instance.id] = _Lease(instance, descriptor)
@@ -248,6 +257,10 @@ def _record(instance: Instance) -> str:
         "status": response.status, "headers": dict(response.headers), "text": response.text,
         "url": response.exchange.url if response.exchange else "",
     })
+
+
+def _canonical(body: Any) -> str:
+    return json.dumps(body, sort_keys=True)
 
 
 def _file_name(instance_id: str) -> str:

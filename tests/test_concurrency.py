@@ -77,9 +77,9 @@ def test_a_shared_instance_is_never_changed_by_the_checks_that_share_it(
         # change or delete it); every test in between only borrowed it. Malformed or
         # conflicting requests a compliant broker refuses (4xx) change nothing.
         created = {t for t, method, status in requests if method == "PUT" and status in (201, 202)}
-        changers = {t for t, method, status in requests if method == "DELETE"
-                    or method in ("PUT", "PATCH") and status is not None
-                    and not 400 <= status < 500 and t not in created}
+        changers = {t for t, method, status in requests
+                    if method in ("PUT", "PATCH", "DELETE") and status is not None
+                    and not 400 <= status < 500 and not (method == "PUT" and t in created)}
         assert len(created) == 1 and len(changers - created) <= 1, (instance_id, requests)
         assert not changers & created, (instance_id, requests)  # never changed, then lent
         assert tests - created - changers, (instance_id, requests)  # lent to borrowers
@@ -216,8 +216,11 @@ class _Worker:
     def take_over(self, plan: Any, instance_id: str, owner: str) -> None:
         self.ledger.record(Resource("instance", instance_id, "svc", plan.id, plan.label, owner))
 
+    def provision_body(self, plan: Any) -> dict[str, Any]:
+        return {"a": 1}  # the standard body
 
-def _instance(instance_id: str, plan: Any) -> Any:
+
+def _instance(instance_id: str, plan: Any, body: dict[str, Any] | None = None) -> Any:
     import httpx
 
     from osb_conformance.client import BrokerResponse
@@ -226,7 +229,7 @@ def _instance(instance_id: str, plan: Any) -> Any:
 
     exchange = Exchange("PUT", "http://b/v2/service_instances/x", {}, None, 201)
     return Instance(instance_id, plan, False,
-                    BrokerResponse(201, httpx.Headers(), "{}", exchange), {"a": 1})
+                    BrokerResponse(201, httpx.Headers(), "{}", exchange), body or {"a": 1})
 
 
 PLAN = type("Plan", (), {"id": "plan-1", "label": "svc/plan"})()
@@ -273,13 +276,14 @@ def test_an_instance_left_as_provisioned_passes_from_test_to_test_across_workers
     assert two.is_shared("d1")
     lent = two.borrow(gw1, PLAN)  # a check that only needs one: no provisioning
     assert lent.id == "d1" and lent.shared and gw1.provisioned == []
-    assert two.adopt(gw1, PLAN) is None  # in use: an adopter would provision its own
+    assert two.adopt(gw1, PLAN, {"a": 1}) is None  # in use: an adopter provisions its own
     two.release()
-    adopted = two.adopt(gw1, PLAN)  # a check that deletes it takes it over
+    assert two.adopt(gw1, PLAN, {"a": 2}) is None  # provisioned otherwise: not lent
+    adopted = two.adopt(gw1, PLAN, {"a": 1})  # a check that deletes it takes it over
     assert adopted is not None and adopted.id == "d1" and not adopted.shared
     assert not two.is_shared("d1") and not one.is_shared("d1")
     assert [(r.instance_id, r.owner) for r in gw1.ledger.live()] == [("d1", "gw1")]
-    assert two.adopt(gw1, PLAN) is None  # gone from the pool
+    assert two.adopt(gw1, PLAN, {"a": 1}) is None  # gone from the pool
     one.close(gw0.ledger)  # gw0 ends: d1 is gw1's to delete, not gw0's
     assert gw0.ledger.live() == []
 
@@ -289,13 +293,34 @@ def test_a_check_changes_an_instance_by_update_delete_or_other_provision() -> No
 
     changes = InstanceChanges()
     url = "http://b/v2/service_instances/"
-    changes.note("PUT", url + "a?accepts_incomplete=true", b'{"plan_id": "p"}')
-    changes.note("PUT", url + "a", b'{"plan_id": "p"}')  # an identical re-send
-    changes.note("GET", url + "a/last_operation", None)
-    changes.note("PUT", url + "a/service_bindings/b", b"{}")  # binds leave it as it was
-    changes.note("DELETE", url + "a/service_bindings/b", None)
+    changes.note("PUT", url + "a?accepts_incomplete=true", b'{"plan_id": "p"}', 202)
+    changes.note("PUT", url + "a", b'{"plan_id": "p"}', 200)  # an identical re-send
+    changes.note("GET", url + "a/last_operation", None, 200)
+    changes.note("PUT", url + "a/service_bindings/b", b"{}", 201)  # binds leave it as it was
+    changes.note("DELETE", url + "a/service_bindings/b", None, 200)
+    changes.note("PUT", url + "a", b'{"plan_id": "q"}', 409)  # refused: changes nothing
+    changes.note("PATCH", url + "a", b"{}", 422)
+    changes.note("DELETE", url + "a", None, 400)
     assert changes.as_provisioned("a")
-    for method, body in (("PATCH", b"{}"), ("DELETE", None), ("PUT", b'{"plan_id": "q"}')):
-        changes.note("PUT", url + method, b'{"plan_id": "p"}')
-        changes.note(method, url + method, body)
-        assert not changes.as_provisioned(method), method
+    for method, body, status in (("PATCH", b"{}", 200), ("DELETE", None, 202),
+                                 ("PUT", b'{"plan_id": "q"}', 200), ("PATCH", b"{}", None),
+                                 ("PATCH", b"{}", 500)):
+        instance = f"{method}-{status}"
+        changes.note("PUT", url + instance, b'{"plan_id": "p"}', 201)
+        changes.note(method, url + instance, body, status)
+        assert not changes.as_provisioned(instance), instance
+
+
+def test_an_instance_provisioned_otherwise_is_lent_only_to_who_asked_for_such(
+    tmp_path: Path,
+) -> None:
+    from osb_conformance.shared_instances import SharedInstances
+
+    gw0, gw1 = _Worker("gw0", []), _Worker("gw1", [])
+    one, two = SharedInstances(tmp_path), SharedInstances(tmp_path)
+    special = _instance("p1", PLAN, {"a": 1, "parameters": {"size": 2}})
+    assert not one.wants(gw0, special)  # nobody asked for it: deleted by its test
+    assert one.adopt(gw0, PLAN, special.body) is None  # a check asks (none free yet)
+    assert one.wants(gw0, special) and one.donate(gw0, special)
+    assert two.borrow(gw1, PLAN).id != "p1"  # a borrower gets a standard one (provisioned)
+    assert two.adopt(gw1, PLAN, special.body).id == "p1"

@@ -28,9 +28,10 @@ UPDATE_ANSWER_IDS = ("UPD-015", "META-001")
 
 def provision_with(platform: Platform, plan: Plan, parameters: dict[str, Any] | None,
                    ) -> Instance:
+    """An instance of the test's own (one an earlier test left as provisioned, or new)."""
     if parameters is None:
         return platform.instance_to_change(plan)
-    return platform.provision_ready(plan, parameters=parameters)
+    return platform.instance_to_change(plan, parameters=parameters)
 
 
 def update_body(platform: Platform, instance: Instance, **fields: Any) -> dict[str, Any]:
@@ -61,6 +62,45 @@ def wait_for_update(platform: Platform, instance: Instance, response: BrokerResp
     if result.state != "succeeded":
         raise PreconditionFailed(f"the update of a {instance.plan.label} instance did not "
                                  f"succeed: {result.last.describe() if result.last else ''}")
+
+
+@requirement("UPD-005", "UPD-008", "UPD-011", "UPD-016", *ERROR_BODY_REQUIREMENTS)
+def test_refused_updates_change_nothing(
+    plan: Plan, platform: Platform, check: CheckRecorder
+) -> None:
+    """Before test_update_keeps_plan_and_parameters (in this order in the module): an
+    instance that only got refused updates serves it as provisioned."""
+    parameters = sample_parameters(platform, plan)
+    instance = provision_with(platform, plan, parameters)
+    before = fetch(platform, instance)
+    change: dict[str, Any] = {"parameters": {}} if parameters else {}
+    if plan.plan_updateable and plan.other_plans():
+        change["plan_id"] = plan.other_plans()[0].id  # a plan change only where allowed
+    without_service_id = {k: v for k, v in update_body(platform, instance, **change).items()
+                          if k != "service_id"}
+    refusals = [("UPD-005", "a body without service_id", 400,
+                 platform.update(instance, without_service_id)),
+                ("UPD-005", "an unparseable body", 400,
+                 platform.update(instance, None, content=b'{"service_id": '))]
+    if plan.maintenance_info:
+        conflicting = update_body(platform, instance, **change,
+                                  maintenance_info={"version": CONFLICTING_VERSION})
+        refusals.append(("UPD-008", "another maintenance_info.version", 422,
+                         platform.update(instance, conflicting)))
+    for rule, what, status, response in refusals:
+        code_ok = status != 422 or response.error_code == "MaintenanceInfoConflict"
+        check(rule, response.status == status and code_ok,
+              expected=f"{status}{' MaintenanceInfoConflict' if status == 422 else ''} "
+                       f"for {what}", observed=response.describe())
+        check_error_body(check, response)
+        flags = {k: v for k, v in response.body_object().items()
+                 if k in ("instance_usable", "update_repeatable")}
+        check.info("UPD-016", f"{what}: error flags {flags or 'none'}")
+        after = fetch(platform, instance)
+        if before is not None and after is not None:
+            check("UPD-011", after == before,
+                  expected=f"the instance unchanged after the refused update ({what})",
+                  observed=f"before {before!r:.200}; after {after!r:.200}")
 
 
 @requirement("UPD-001", "UPD-002", "UPD-003", "UPD-004", "UPD-007", "UPD-009", "UPD-010",
@@ -179,43 +219,6 @@ def _check_unchanged(platform: Platform, instance: Instance,
                   kept.get(k) == v for k, v in parameters.items()),
               expected=f"parameters still {parameters} after an update without parameters",
               observed=f"parameters {fetched['parameters']!r:.200}")
-
-
-@requirement("UPD-005", "UPD-008", "UPD-011", "UPD-016", *ERROR_BODY_REQUIREMENTS)
-def test_refused_updates_change_nothing(
-    plan: Plan, platform: Platform, check: CheckRecorder
-) -> None:
-    parameters = sample_parameters(platform, plan)
-    instance = provision_with(platform, plan, parameters)
-    before = fetch(platform, instance)
-    change: dict[str, Any] = {"parameters": {}} if parameters else {}
-    if plan.plan_updateable and plan.other_plans():
-        change["plan_id"] = plan.other_plans()[0].id  # a plan change only where allowed
-    without_service_id = {k: v for k, v in update_body(platform, instance, **change).items()
-                          if k != "service_id"}
-    refusals = [("UPD-005", "a body without service_id", 400,
-                 platform.update(instance, without_service_id)),
-                ("UPD-005", "an unparseable body", 400,
-                 platform.update(instance, None, content=b'{"service_id": '))]
-    if plan.maintenance_info:
-        conflicting = update_body(platform, instance, **change,
-                                  maintenance_info={"version": CONFLICTING_VERSION})
-        refusals.append(("UPD-008", "another maintenance_info.version", 422,
-                         platform.update(instance, conflicting)))
-    for rule, what, status, response in refusals:
-        code_ok = status != 422 or response.error_code == "MaintenanceInfoConflict"
-        check(rule, response.status == status and code_ok,
-              expected=f"{status}{' MaintenanceInfoConflict' if status == 422 else ''} "
-                       f"for {what}", observed=response.describe())
-        check_error_body(check, response)
-        flags = {k: v for k, v in response.body_object().items()
-                 if k in ("instance_usable", "update_repeatable")}
-        check.info("UPD-016", f"{what}: error flags {flags or 'none'}")
-        after = fetch(platform, instance)
-        if before is not None and after is not None:
-            check("UPD-011", after == before,
-                  expected=f"the instance unchanged after the refused update ({what})",
-                  observed=f"before {before!r:.200}; after {after!r:.200}")
 
 
 @requirement("UPD-017")
