@@ -384,9 +384,11 @@ class Platform(RequestBodies):
                 f"{self.polling_limit(plan):g}s polling bound ran out (in {self.owner})"))
 
     def _record(self, plan: Plan, instance_id: str, binding_id: str | None = None) -> None:
+        if binding_id is None and instance_id in self.borrowed:
+            return  # a conflicting create for a shared instance: its keeper deletes it
         if any(r.instance_id == instance_id and r.binding_id == binding_id
                for r in self.ledger.live()):
-            return  # a re-sent request, or a conflicting one for a shared instance
+            return  # a re-sent request
         self.ledger.record(Resource(
             kind="binding" if binding_id else "instance", instance_id=instance_id,
             binding_id=binding_id, service_id=plan.service.id, plan_id=plan.id,

@@ -59,3 +59,38 @@ def test_a_plan_seen_to_provision_synchronously_is_not_provisioned_again_to_lear
         assert "provisions synchronously: it answered 201 Created" in result["message"]
         assert DONOR in result["message"], result["message"]
     assert _created(broker)["instances"] == 2  # the donor's and the sync provision's
+
+
+def test_a_conflicting_create_for_a_borrowed_instance_never_deletes_it(
+    start_broker: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Two workers on one pool: the borrower's conflicting provision (409) must not put the
+    instance in its own ledger, or its cleanup deletes an instance the pool still lends."""
+    from osb_conformance.catalog import Catalog
+    from osb_conformance.client import OSBClient
+    from osb_conformance.expectations import conflicting_provision_body
+    from osb_conformance.ledger import Ledger
+    from osb_conformance.platform import Platform
+    from osb_conformance.reference_broker.catalog import build_catalog
+    from osb_conformance.settings import Settings
+    from osb_conformance.shared_instances import SharedInstances
+
+    broker = start_broker()
+    settings = Settings(broker_url=broker.url, username="admin", password="secret",
+                        poll_interval=0.01, poll_timeout=5)
+    plan = Catalog.from_json(build_catalog()).plans[0]
+
+    def worker(name: str) -> Platform:
+        return Platform(OSBClient(settings), Ledger(), name, SharedInstances(tmp_path))
+
+    keeper, borrower = worker("gw0"), worker("gw1")
+    instance = keeper.ready_instance(plan)  # provisioned by gw0's test, into the pool
+    keeper.clean_up()
+    keeper.shared.release()
+    lent = borrower.ready_instance(plan)
+    assert lent.id == instance.id
+    other = conflicting_provision_body(borrower, plan, lent.body)
+    _, conflict = borrower.provision(plan, other, instance_id=lent.id)
+    assert conflict.status == 409
+    assert borrower.clean_up() == []
+    assert len(broker.broker.state.live()["instances"]) == 1  # still there, still lent
