@@ -290,6 +290,12 @@ class Platform(RequestBodies):
         return response
 
     # -- bookkeeping ----------------------------------------------------------------------------
+    def take_ownership(self, instance: Instance) -> None:
+        """A ready instance another owner of this process held (a fuzz target's) becomes
+        this test's: deleted with its resources, or donated like its own."""
+        self.ledger.hand_over(instance.id, self.owner)  # its bindings stay with ``owner``
+        self._ready.setdefault(instance.id, instance)
+
     def take_over(self, plan: Plan, instance_id: str, owner: str) -> None:
         """Make ``owner`` delete an instance another process provisioned."""
         self.ledger.record(Resource(

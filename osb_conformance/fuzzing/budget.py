@@ -53,6 +53,12 @@ LIFECYCLE_OPERATIONS = {"off": 0, "quick": 15, "thorough": 60}
 # for provision, update and bind, odd ids): with the instances the refusal tests update
 # and bind to, about 100 operations per plan against a compliant broker, at most
 # 13 x 8 + 2 x 60 = 224 against one that accepts everything. At thorough 13 x 60 + 4 x 60.
+# Instances and bindings one fuzz test (parameter or request fuzzer, or one lifecycle
+# machine) may create, sync or async alike: each may cost its vendor money. The target's
+# instance counts. quick: the explicit examples (boundaries, grouped) and a drawn one or
+# two; the lifecycle's 4 machines create about 3 each (a started sequence runs to its end,
+# never past twice the limit). Measured: every fuzz-only mutant still caught at quick.
+CREATIONS = {"off": 0, "quick": 3, "thorough": 60}
 # Examples (or sequences) replayed to shrink a failure before the smallest so far is reported.
 SHRINK_LIMIT = {"off": 0, "quick": 40, "thorough": 200}
 # Instances a fuzz test may have alive at once; examples delete what they create as they go.
@@ -95,6 +101,11 @@ class FuzzBudget:
         return self._in_mode(OPERATIONS)
 
     @property
+    def creations(self) -> int:
+        """Instances and bindings one fuzz test or lifecycle machine may create."""
+        return self._in_mode(CREATIONS)
+
+    @property
     def lifecycle_operations(self) -> int:
         """Asynchronous operations one lifecycle machine may start."""
         return self._in_mode(LIFECYCLE_OPERATIONS)
@@ -131,24 +142,43 @@ def asynchronous_operations(exchanges: Sequence[Exchange]) -> int:
                if e.status == 202 and e.method in ("PUT", "PATCH", "DELETE"))
 
 
+def creations(exchanges: Sequence[Exchange]) -> int:
+    """How many instances or bindings these exchanges created (a PUT answered 201 or 202;
+    200 finds one that exists)."""
+    return sum(1 for e in exchanges if e.method == "PUT" and e.status in (201, 202))
+
+
 @dataclass
 class OperationBudget:
-    """The asynchronous operations a fuzz test may start, and how many it has started.
+    """The asynchronous operations a fuzz test may start and the resources it may create,
+    and how many it has started and created.
 
     Counted from the transcript (every request goes through the client, which records
     it), not at each call site, so no operation a step sends can be missed.
     """
 
     limit: int
+    created_limit: int | None = None  # None: creating is not budgeted
     spent: int = 0
+    created: int = 0
 
     def charge(self, exchanges: Sequence[Exchange]) -> None:
         """Count the operations these exchanges (of one finished example) started."""
         self.spent += asynchronous_operations(exchanges)
+        self.created += creations(exchanges)
 
     def exhausted(self, running: Sequence[Exchange] = ()) -> bool:
         """Whether the budget is spent, counting also a running example's ``running``."""
-        return self.spent + asynchronous_operations(running) >= self.limit
+        return self.spent + asynchronous_operations(running) >= self.limit \
+            or self._created_with(running) >= (self.created_limit or float("inf"))
+
+    def beyond_twice(self, running: Sequence[Exchange]) -> bool:
+        """Whether a running example has taken the test past twice either budget."""
+        return self.spent + asynchronous_operations(running) >= 2 * self.limit \
+            or self._created_with(running) >= 2 * (self.created_limit or float("inf"))
+
+    def _created_with(self, running: Sequence[Exchange]) -> int:
+        return self.created + creations(running)
 
 
 def make_budget(mode: str | None, examples: Any, seed: Any) -> FuzzBudget:

@@ -27,7 +27,6 @@ from .budget import (
     OPERATIONS,
     FuzzBudget,
     OperationBudget,
-    asynchronous_operations,
     hypothesis_settings,
 )
 
@@ -111,7 +110,7 @@ class Tally:
         if self.latest or self.broker_error:
             self.after_failure += 1
             return (self.after_failure <= self.shrink_limit
-                    and self.operations.spent < 2 * self.operations.limit)
+                    and not self.operations.beyond_twice(()))
         if self.operations.exhausted():
             self.note(NOT_SENT)
             return False
@@ -123,8 +122,7 @@ class Tally:
         the exchanges ``running`` it has sent so far. A sequence that started within the
         budget runs to its end (cutting it short would waste the operations that built
         its state before the steps that test it), but never past twice the budget."""
-        spent = self.operations.spent + asynchronous_operations(running)
-        return self.stalled is None and spent < 2 * self.operations.limit
+        return self.stalled is None and not self.operations.beyond_twice(running)
 
     def failed(self, violation: PropertyViolation) -> PropertyViolation:
         self.latest[type(violation)] = violation
@@ -154,7 +152,7 @@ def run_property(
     from hypothesis import example, given, seed
 
     tally = Tally(shrink_limit=budget.shrink_limit,
-                  operations=OperationBudget(budget.operations))
+                  operations=OperationBudget(budget.operations, budget.creations))
     tally.operations.charge(platform.client.exchanges)  # the target's instance, if any
 
     def one_example(value: Any) -> None:
