@@ -45,7 +45,8 @@ def test_lifecycle_sequences_follow_the_model(
     # whatever the seed: the first machine sends it, the others skip it (for free).
     skipped = 0 if machine == 1 else 1
     tally = Tally(shrink_limit=max(5, budget.shrink_limit // 4),  # a replay is a sequence
-                  operations=OperationBudget(budget.lifecycle_operations, budget.creations),
+                  operations=OperationBudget(budget.lifecycle_operations,
+                                             budget.lifecycle_creations),
                   skip_first=skipped)
     # Each plan and machine its own sequences, still fixed by the run's seed.
     seeded = seed(f"{budget.seed}:{plan.id}:{machine}")(
