@@ -100,10 +100,12 @@ def _user_workers(config: pytest.Config) -> int:
 def schedule_long_tests_first(items: list[pytest.Item]) -> None:
     """Longest chains first (fuzzing, then per-plan lifecycles, then broker-wide checks), in
     a stable, deterministic order so that every xdist worker collects the same list. Among
-    equals, checks that provision as their subject go first: the instances they leave as
-    provisioned then serve the checks that only need one (shared_instances.py)."""
+    equals, checks that provision as their subject go first and checks that adopt an
+    instance last: the instances the first leave as provisioned serve the checks that only
+    need one (shared_instances.py), and then the ones that change or delete one."""
     items.sort(key=lambda item: (-_expected_weight(item),
-                                 item.get_closest_marker("provisions") is None))
+                                 item.get_closest_marker("provisions") is None,
+                                 item.get_closest_marker("adopts") is not None))
 
 
 def _expected_weight(item: pytest.Item) -> int:

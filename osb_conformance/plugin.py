@@ -31,6 +31,8 @@ from .signals import SignalHooks
 MARKER = "requirement(*ids): the OSB requirement IDs a conformance check verifies"
 PROVISIONS_MARKER = ("provisions: the check provisions instances as its subject; it runs "
                      "early, so that those it leaves as provisioned serve later checks")
+ADOPTS_MARKER = ("adopts: the check changes or deletes an instance it takes from those "
+                 "earlier checks left as provisioned; it runs late")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +54,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
     config.addinivalue_line("markers", PROVISIONS_MARKER)
+    config.addinivalue_line("markers", ADOPTS_MARKER)
     broker_url = broker_url_for(config)
     if not broker_url:
         return

@@ -105,6 +105,7 @@ FLAGS = (None, False)  # accepts_incomplete absent, and accepts_incomplete=false
 
 
 @requirement("ASY-001", "ASY-002", "ASY-005", *ERROR_BODY_REQUIREMENTS)
+@pytest.mark.adopts
 def test_no_202_without_accepts_incomplete(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
@@ -149,6 +150,7 @@ def test_no_202_without_accepts_incomplete(
 
 
 @requirement("ASY-003", "ASY-004")
+@pytest.mark.adopts
 def test_synchronous_answer_to_accepts_incomplete_means_done(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:

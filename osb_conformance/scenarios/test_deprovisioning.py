@@ -24,6 +24,7 @@ requirement = pytest.mark.requirement
 @requirement("DEP-001", "DEP-002", "DEP-003", "DEP-004", "DEP-005", "DEP-009A", "DEP-009B",
              "GETI-010",
              *ERROR_BODY_REQUIREMENTS)
+@pytest.mark.adopts
 def test_deprovision_then_again_is_410(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:

@@ -35,12 +35,16 @@ pytestmark = pytest.mark.provisions  # scheduled early: see concurrency.py
 CONFLICTING_VERSION = "0.0.0-osbc.conflict"
 
 
-@requirement("PROV-001", "PROV-014", "PROV-016B", "PROV-021", *PROVISION_ANSWER_IDS)
+@requirement("PROV-001", "PROV-014", "PROV-016B", "PROV-021", "ASY-001", "PROV-017",
+             *PROVISION_ANSWER_IDS)
 def test_sync_provision_then_identical_resend(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
+    """Without accepts_incomplete; also judged as such (test_provision_without_...
+    sends it false)."""
     body = platform.provision_body(plan)
     instance_id, first = platform.provision(plan, body, accepts_incomplete=None)
+    _judge_without_accepts_incomplete(check, first)
     if first.status == 422 and first.error_code != "ConcurrencyError":
         # The plan needs accepts_incomplete=true; whether the 422 says so correctly is
         # PROV-017's finding (one root cause, one failure), not a PROV-001 "expected 201".
@@ -81,11 +85,15 @@ def test_identical_resend_after_async_provision(
 
 
 @requirement("ASY-001", "PROV-017")
-@pytest.mark.parametrize("flag", [None, False], ids=["no-flag", "flag-false"])
-def test_provision_without_accepts_incomplete_is_never_202(
-    plan: Plan, platform: Platform, check: CheckRecorder, flag: bool | None
+def test_provision_with_accepts_incomplete_false_is_never_202(
+    plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
-    _, response = platform.provision(plan, accepts_incomplete=flag)
+    """accepts_incomplete=false; without it: test_sync_provision_then_identical_resend."""
+    _, response = platform.provision(plan, accepts_incomplete=False)
+    _judge_without_accepts_incomplete(check, response)
+
+
+def _judge_without_accepts_incomplete(check: CheckRecorder, response: BrokerResponse) -> None:
     check("ASY-001", response.status != 202,
           expected="a synchronous answer or 422 AsyncRequired, never 202",
           observed=response.describe())

@@ -65,6 +65,7 @@ def wait_for_update(platform: Platform, instance: Instance, response: BrokerResp
 
 
 @requirement("UPD-005", "UPD-008", "UPD-011", "UPD-016", *ERROR_BODY_REQUIREMENTS)
+@pytest.mark.adopts
 def test_refused_updates_change_nothing(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
@@ -105,6 +106,7 @@ def test_refused_updates_change_nothing(
 
 @requirement("UPD-001", "UPD-002", "UPD-003", "UPD-004", "UPD-007", "UPD-009", "UPD-010",
              "UPD-014A", "UPD-018", "GETI-005", "ASY-001", *UPDATE_ANSWER_IDS)
+@pytest.mark.adopts
 def test_update_keeps_plan_and_parameters(
     plan: Plan, platform: Platform, check: CheckRecorder
 ) -> None:
@@ -235,6 +237,7 @@ def test_update_of_unknown_instance_is_4xx(
 
 
 @requirement("UPD-013", "UPD-006A", "UPD-006B", "GETI-006B")
+@pytest.mark.adopts
 def test_plan_change(plan: Plan, platform: Platform, check: CheckRecorder) -> None:
     if not plan.plan_updateable or not plan.other_plans():
         not_applicable(f"{plan.label} is not plan_updateable or has no other plan")
