@@ -45,6 +45,8 @@ class CollectionHooks:
         node.workerinput["osb_fuzz_seed"] = self.run.settings.fuzz.seed  # one seed per run
         node.workerinput["osb_run_folder"] = str(self.run.folder)
         node.workerinput["osb_concurrency"] = self.run.client.slots.count
+        # A worker's own option says "no"; the order of its collection needs the mode.
+        node.workerinput["osb_dist"] = getattr(node.config.option, "dist", "no")
         embedded = self.run.embedded
         if embedded is not None:
             node.workerinput["osb_reference_url"] = embedded.url
@@ -87,7 +89,7 @@ class CollectionHooks:
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = selected
-        schedule_long_tests_first(items)
+        schedule_long_tests_first(items, config)
 
 
 __all__ = ["CATALOG_EXIT_CODE", "CollectionHooks", "selected_plans"]

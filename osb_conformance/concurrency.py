@@ -97,7 +97,7 @@ def _user_workers(config: pytest.Config) -> int:
     return numprocesses if isinstance(numprocesses, int) and numprocesses > 0 else 1
 
 
-def schedule_long_tests_first(items: list[pytest.Item]) -> None:
+def schedule_long_tests_first(items: list[pytest.Item], config: pytest.Config) -> None:
     """Longest chains first (fuzzing, then per-plan lifecycles, then broker-wide checks), in
     a stable, deterministic order so that every xdist worker collects the same list. Among
     equals, checks that provision as their subject go first and checks that adopt an
@@ -106,6 +106,38 @@ def schedule_long_tests_first(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: (-_expected_weight(item),
                                  item.get_closest_marker("provisions") is None,
                                  item.get_closest_marker("adopts") is not None))
+    workers = _worksteal_workers(config)
+    if workers > 1:
+        items[:] = _dealt(items, workers)
+
+
+def _worksteal_workers(config: pytest.Config) -> int:
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is None or worker_input.get("osb_dist") != "worksteal":
+        return 1
+    return int(worker_input.get("workercount", 1))
+
+
+def _dealt(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """The order that makes worksteal run ``items`` in order across its workers.
+
+    worksteal first hands each worker a contiguous slice of the list (the i-th of n
+    workers gets a 1/(n-i) share of what is left); in list order, the adopting checks of
+    every plan would all land in one worker's slice and start at once. Dealt like cards
+    into slices of those sizes, each worker runs its share in the intended order.
+    """
+    sizes, left = [], len(items)
+    for index in range(workers):
+        sizes.append(left // (workers - index))
+        left -= sizes[-1]
+    slices: list[list[pytest.Item]] = [[] for _ in sizes]
+    turn = 0
+    for item in items:
+        while len(slices[turn % workers]) >= sizes[turn % workers]:
+            turn += 1
+        slices[turn % workers].append(item)
+        turn += 1
+    return [item for share in slices for item in share]
 
 
 def _expected_weight(item: pytest.Item) -> int:

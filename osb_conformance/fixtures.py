@@ -77,5 +77,4 @@ def platform(request: pytest.FixtureRequest) -> Iterator[Platform]:
     request.node.stash[PLATFORM_KEY] = acting
     yield acting
     outcome = request.node.stash.get(CALL_OUTCOME_KEY, Outcome.ERROR)
-    failed = outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WARN)
-    acting.clean_up(test_failed=failed, donate=not failed)
+    acting.finish(test_failed=outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WARN))

@@ -80,6 +80,7 @@ class Platform(RequestBodies):
         # adopted: candidates to donate to the pool at the end.
         self._provisioned: dict[str, tuple[Any, BrokerResponse | None]] = {}
         self._ready: dict[str, Instance] = {}
+        self._kept: set[str] = set()  # instances spared by cleanups until the test ends
 
     # -- instances --------------------------------------------------------------------------
     def provision(
@@ -326,6 +327,12 @@ class Platform(RequestBodies):
         body, response = provisioned
         self._ready[instance_id] = Instance(instance_id, plan, asynchronous, response, body)
 
+    def may_give_on(self, instance: Instance) -> bool:
+        """Whether the instance, if this test passes, can serve later checks: one of its
+        own, seen ready, still as provisioned, provisioned as later checks ask for."""
+        ready = self._ready.get(instance.id)
+        return ready is not None and ready in self._donations()
+
     def _donations(self) -> list[Instance]:
         """Instances of this test's own, ready and still as provisioned."""
         if self.settings.keep_resources:
@@ -423,14 +430,26 @@ class Platform(RequestBodies):
             else:
                 self.ledger.mark_binding_deleted(instance_id, binding_id)
 
+    def keep_to_the_end(self, instance: Instance) -> None:
+        """Spare an instance from cleanups until the test ends (a fuzz sequence's that is
+        still as provisioned), so that the test can give it on if it passes."""
+        self._kept.add(instance.id)
+
+    def finish(self, test_failed: bool) -> list[Resource]:
+        """The test ended: if it passed, the instances it left as provisioned join the
+        pool; everything else it created is deleted."""
+        self._kept.clear()
+        return self.clean_up(test_failed=test_failed, donate=not test_failed)
+
     def clean_up(self, test_failed: bool = False, donate: bool = False) -> list[Resource]:
         """Delete what this scenario created; return what could not be deleted.
 
         A shared instance held by a test that failed or warned may have been changed by
         the broker's deviation: it is deleted too, and the next test gets a fresh one.
         With ``donate`` (the test passed), instances it left as provisioned join the pool
-        once their bindings are deleted (shared_instances.py). Resources of stalled plans
-        wait for the end of the run (see stalled_plans.py).
+        once their bindings are deleted (shared_instances.py). Instances kept to the end
+        of the test stay. Resources of stalled plans wait for the end of the run (see
+        stalled_plans.py).
         """
         if test_failed and self.borrowed:
             self.shared.retire(self, self.borrowed)
@@ -438,18 +457,21 @@ class Platform(RequestBodies):
         keep = {instance.id for instance in donations}
         self.leftovers = clean_up(
             self.client, self.ledger, self.owner,
-            defer=lambda r: self.stalled.reason(r.plan_id) is not None
-            or (r.kind == "instance" and r.instance_id in keep))
+            defer=lambda r: self._deferred(r) or r.kind == "instance" and r.instance_id in keep)
         unbound = {r.instance_id for r in self.leftovers if r.kind == "binding"}
         declined = [instance for instance in donations
                     if instance.id in unbound or not self.shared.donate(self, instance)]
         if declined:  # a binding left on it, or the pool is full: deleted as usual
-            self.leftovers = clean_up(
-                self.client, self.ledger, self.owner,
-                defer=lambda r: self.stalled.reason(r.plan_id) is not None)
+            self.leftovers = clean_up(self.client, self.ledger, self.owner,
+                                      defer=self._deferred)
         else:
             self.leftovers = self.ledger.live(self.owner)
         return self.leftovers
+
+    def _deferred(self, resource: Resource) -> bool:
+        """Not deleted now: kept to the test's end, or of a stalled plan (the run's end)."""
+        return self.stalled.reason(resource.plan_id) is not None \
+            or resource.kind == "instance" and resource.instance_id in self._kept
 
 
 def operation_of(response: BrokerResponse) -> str | None:

@@ -324,3 +324,20 @@ def test_an_instance_provisioned_otherwise_is_lent_only_to_who_asked_for_such(
     assert one.wants(gw0, special) and one.donate(gw0, special)
     assert two.borrow(gw1, PLAN).id != "p1"  # a borrower gets a standard one (provisioned)
     assert two.adopt(gw1, PLAN, special.body).id == "p1"
+
+
+@pytest.mark.parametrize(("count", "workers"), [(129, 8), (20, 8), (7, 3), (3, 8)])
+def test_worksteal_starts_the_tests_in_the_intended_order(count: int, workers: int) -> None:
+    """worksteal hands out contiguous slices; the dealt list makes the first test of every
+    worker's slice one of the first ``workers`` tests, and each slice keep the order."""
+    from osb_conformance.concurrency import _dealt
+
+    dealt = _dealt(list(range(count)), workers)
+    slices, left, start = [], count, 0
+    for index in range(workers):  # as xdist's WorkStealingScheduling.check_schedule
+        size = left // (workers - index)
+        slices.append(dealt[start:start + size])
+        start, left = start + size, left - size
+    assert sorted(dealt) == list(range(count))
+    assert all(share == sorted(share) for share in slices)
+    assert sorted(share[0] for share in slices if share) == list(range(min(count, workers)))
