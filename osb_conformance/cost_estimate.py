@@ -30,7 +30,7 @@ SCENARIO_CREATES: dict[str, tuple[int, int]] = {
     "test_orphan_mitigation_deletes_are_answered": (1, 1),
     "test_plan_change": (1, 0),
     "test_provision_maintenance_info": (2, 0),
-    "test_provision_without_accepts_incomplete_is_never_202": (1, 0),
+    "test_provision_with_accepts_incomplete_false_is_never_202": (1, 0),
     "test_refused_updates_change_nothing": (1, 0),
     "test_rotation_keeps_both_bindings": (0, 2),
     "test_sync_bind_then_identical_resend_and_fetch": (1, 3),
@@ -64,12 +64,17 @@ def creates_at_most(name: str, fuzz: FuzzBudget, machines: int) -> tuple[int, in
     if name == LIFECYCLE:
         if not fuzz.enabled:
             return 0, 0
-        per_machine = -(-fuzz.sequences // machines) * fuzz.steps
+        # A machine starts no sequence past its creation budget, and a started one never
+        # goes past twice it.
+        per_machine = min(-(-fuzz.sequences // machines) * fuzz.steps,
+                          2 * fuzz.lifecycle_creations)
         return per_machine, per_machine
     if name in FUZZ_EXAMPLES:
         if not fuzz.enabled:
             return 0, 0
-        examples = fuzz.max_examples + FUZZ_EXPLICIT_EXAMPLES
+        # An example creates one instance or binding; the one that spends the creation
+        # budget may be followed by no other.
+        examples = min(fuzz.max_examples + FUZZ_EXPLICIT_EXAMPLES, fuzz.creations + 1)
         return examples, examples
     return SCENARIO_CREATES.get(name, (REFUSALS_ONLY, REFUSALS_ONLY))
 

@@ -330,6 +330,8 @@ class Platform(RequestBodies):
     def may_give_on(self, instance: Instance) -> bool:
         """Whether the instance, if this test passes, can serve later checks: one of its
         own, seen ready, still as provisioned, provisioned as later checks ask for."""
+        if self.settings.max_instances is not None:
+            return False  # under a bound on live instances, keeping one uses the room up
         ready = self._ready.get(instance.id)
         return ready is not None and ready in self._donations()
 
