@@ -31,6 +31,8 @@ class RunStats:
     polling_seconds: float = 0.0  # pauses between polls of last_operation
     test_seconds: float = 0.0  # the tests' own durations, summed over processes
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # Resources already counted: an identical re-send answered 202 creates nothing new.
+    _created_urls: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def count_exchange(self, method: str, url: str, status: int | None, seconds: float,
                        body: bytes | None) -> None:
@@ -43,7 +45,10 @@ class RunStats:
                 return
             self.operations[kind] = self.operations.get(kind, 0) + 1
             self.async_operations += status == 202
-            if kind in ("provision", "bind") and status in (201, 202):
+            resource = url.split("?", 1)[0]
+            if kind in ("provision", "bind") and status in (201, 202) \
+                    and resource not in self._created_urls:
+                self._created_urls.add(resource)
                 created = self.instances_created if kind == "provision" \
                     else self.bindings_created
                 plan_id = _plan_id(body)
@@ -60,7 +65,7 @@ class RunStats:
     def to_dict(self) -> dict[str, Any]:
         with self._lock:
             return {f.name: copy.copy(getattr(self, f.name)) for f in fields(self)
-                    if f.name != "_lock"}
+                    if not f.name.startswith("_")}
 
     def add(self, other: dict[str, Any]) -> None:
         """Add another process's counts (``to_dict`` form)."""

@@ -174,11 +174,14 @@ def test_workers_counts_add_up() -> None:
                        None)
     two.count_exchange("GET", "http://b/v2/service_instances/i2/last_operation", 200, 0.1,
                        None)
+    # An identical re-send that joins the running provision creates nothing new.
+    one.count_exchange("PUT", "http://b/v2/service_instances/i1?accepts_incomplete=true", 202,
+                       0.1, body)
     one.add(two.to_dict())
-    assert one.requests == 4 and one.async_operations == 1
-    assert one.operations == {"provision": 1, "bind": 1, "deprovision": 1}
+    assert one.requests == 5 and one.async_operations == 2
+    assert one.operations == {"provision": 2, "bind": 1, "deprovision": 1}
     assert one.instances_created == {"p1": 1} and one.bindings_created == {"p1": 1}
-    assert one.request_seconds == pytest.approx(1.1)
+    assert one.request_seconds == pytest.approx(1.2)
 
 
 def test_a_killed_workers_journal_names_what_it_left(tmp_path: Path) -> None:
