@@ -432,6 +432,11 @@ class Platform(RequestBodies):
             else:
                 self.ledger.mark_binding_deleted(instance_id, binding_id)
 
+    def give_on(self, instance: Instance) -> bool:
+        """Give an instance that may be given on (may_give_on) to the pool now, before
+        the test ends: for a step of a test that has passed every check so far."""
+        return self.may_give_on(instance) and self.shared.donate(self, instance)
+
     def keep_to_the_end(self, instance: Instance) -> None:
         """Spare an instance from cleanups until the test ends (a fuzz sequence's that is
         still as provisioned), so that the test can give it on if it passes."""

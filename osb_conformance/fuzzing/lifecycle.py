@@ -348,13 +348,17 @@ def lifecycle_machine(plan: Plan, platform: Platform, tally: Tally) -> type[Any]
 
         def teardown(self) -> None:
             """Delete what the sequence left, now: the next sequence starts from nothing.
-            An instance still as provisioned is kept for the test, which gives it on to
-            later checks if it passes (shared_instances.py), else deletes it."""
+            An instance still as provisioned serves later checks (shared_instances.py):
+            given on at once while every sequence so far passed, else kept to the test's
+            end (given on if the test passes after all, deleted if not)."""
             if self.skipped:
                 return
+            passed_so_far = not tally.latest and tally.broker_error is None
             for model in list(self.live.values()):
                 for binding_id in list(model.bindings):
                     delete_binding(platform, model.handle, binding_id)
+                if passed_so_far and platform.give_on(model.handle):
+                    continue
                 if platform.may_give_on(model.handle):
                     platform.keep_to_the_end(model.handle)
                 else:
