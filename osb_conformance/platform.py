@@ -291,9 +291,9 @@ class Platform(RequestBodies):
         return response
 
     # -- bookkeeping ----------------------------------------------------------------------------
-    def take_ownership(self, instance: Instance) -> None:
-        """A ready instance another owner of this process held (a fuzz target's) becomes
-        this test's: deleted with its resources, or donated like its own."""
+    def own(self, instance: Instance) -> None:
+        """A ready instance another owner in this process held (a fuzz target's) becomes
+        this test's: deleted with its resources, or given on like its own."""
         self.ledger.hand_over(instance.id, self.owner)  # its bindings stay with ``owner``
         self._ready.setdefault(instance.id, instance)
 
@@ -333,18 +333,22 @@ class Platform(RequestBodies):
         if self.settings.max_instances is not None:
             return False  # under a bound on live instances, keeping one uses the room up
         ready = self._ready.get(instance.id)
-        return ready is not None and ready in self._donations()
+        return ready is not None and self._givable(ready, self._own_instances())
 
     def _donations(self) -> list[Instance]:
         """Instances of this test's own, ready and still as provisioned."""
-        if self.settings.keep_resources:
-            return []
-        own = {r.instance_id for r in self.ledger.live(self.owner) if r.kind == "instance"}
-        return [instance for instance in self._ready.values()
-                if instance.id in own and self.client.changes.as_provisioned(instance.id)
+        own = self._own_instances()
+        return [instance for instance in self._ready.values() if self._givable(instance, own)]
+
+    def _own_instances(self) -> set[str]:
+        return {r.instance_id for r in self.ledger.live(self.owner) if r.kind == "instance"}
+
+    def _givable(self, instance: Instance, own: set[str]) -> bool:
+        return (not self.settings.keep_resources and instance.id in own
+                and self.client.changes.as_provisioned(instance.id)
                 and self.shared.wants(self, instance)
                 and self.stalled.reason(instance.plan.id) is None
-                and not self.shared.is_shared(instance.id)]
+                and not self.shared.is_shared(instance.id))
 
     def polling_limit(self, plan: Plan) -> float:
         return polling_limit(plan.maximum_polling_duration, self.settings.poll_timeout)

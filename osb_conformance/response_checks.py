@@ -6,6 +6,7 @@ it lists that tuple in its ``requirement`` marker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .catalog import Plan
@@ -118,6 +119,43 @@ def ended_meanwhile(platform: Platform, plan: Plan, instance_id: str, operation:
                                                  operation)
     state = response.body_object().get("state") if response.status == 200 else None
     return response.status == 410 or state in ("succeeded", "failed")
+
+
+def judge_delete_refused_while_creating(
+    check: CheckRecorder, response: BrokerResponse, ids: tuple[str, str, str, str], *,
+    request: str, deleting: str, creation: str,
+) -> None:
+    """A delete sent while the create runs, answered neither 200 nor 202: only 422
+    ConcurrencyError is a refusal the spec allows; another 2xx or a 5xx is a finding, never
+    N/A. ``ids``: the delete's answer rule, the concurrency rule, and the two halting rules
+    (N/A: nothing was halted); ``request`` ("DELETE", "unbind"), ``deleting`` and
+    ``creation`` ("provisioning", "the bind") word the expectations."""
+    answered, concurrency, *halting = ids
+    sent = ("an " if request[0] in "aeiou" else "a ") + request
+    if 200 <= response.status < 300:
+        check(answered, False, expected=f"{sent} that deleted answers 200 OK (or 202 while "
+              f"{deleting}), not another 2xx", observed=response.describe())
+    check(concurrency, response.status == 422 and response.error_code == "ConcurrencyError",
+          expected=f"{sent} while {creation} runs: 200 (deleted), 202 (deleting) or, "
+                   f"refused, 422 ConcurrencyError", observed=response.describe())
+    for requirement_id in halting:
+        check.not_applicable(requirement_id, f"the broker refused the {request} while "
+                                             f"{creation} ran: nothing was halted")
+
+
+def judge_fetch_while_creating(
+    check: CheckRecorder, requirement_id: str, fetched: BrokerResponse,
+    ended: Callable[[], bool], *, creation: str, in_progress: str,
+) -> None:
+    """A fetch while the create runs finds nothing (404), unless the create ended meanwhile
+    (``ended``, asked only for a 200: then 200 is right). ``creation`` ("provisioning",
+    "the bind") and ``in_progress`` word the finding."""
+    if fetched.status == 200 and ended():
+        check.not_exercised(requirement_id, f"{creation} ended before the fetch (200 is then "
+                                            f"right)")
+        return
+    check(requirement_id, fetched.status == 404, expected=f"404 Not Found while {in_progress}",
+          observed=fetched.describe())
 
 
 def check_no_binding_information(check: CheckRecorder, requirement: str,

@@ -81,7 +81,7 @@ class ParameterTarget:
         if self.instance is not None and not self.instance.shared:
             # The test's: deleted when it ends, or given on if it passed and every update
             # was refused (the instance is then as provisioned).
-            self.platform.take_ownership(self.instance)
+            self.platform.own(self.instance)
         self.base.clean_up()
 
     def send(self, body_or_parameters: Any, *, raw_body: bool = False) -> BrokerResponse:

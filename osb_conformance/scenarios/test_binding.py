@@ -25,6 +25,7 @@ from osb_conformance.response_checks import (
     check_fetched_binding,
     check_no_binding_information,
     ended_meanwhile,
+    judge_fetch_while_creating,
 )
 from osb_conformance.response_shapes import operation_problem
 
@@ -322,15 +323,11 @@ def _while_binding(platform: Platform, instance: Instance, binding_id: str,
     the bind surely runs; the concurrent bind (polled to its end) last."""
     plan = instance.plan
     if plan.service.bindings_retrievable:
-        fetched = fetch_binding(platform, instance, binding_id)
-        if fetched.status == 200 and ended_meanwhile(platform, plan, instance.id,
-                                                     operation_of(first), binding_id):
-            check.not_exercised("GETB-004", "the bind ended before the fetch (200 is then "
-                                "right)")
-        else:
-            check("GETB-004", fetched.status == 404,
-                  expected="404 Not Found while the binding is being created",
-                  observed=fetched.describe())
+        judge_fetch_while_creating(
+            check, "GETB-004", fetch_binding(platform, instance, binding_id),
+            lambda: ended_meanwhile(platform, plan, instance.id, operation_of(first),
+                                    binding_id),
+            creation="the bind", in_progress="the binding is being created")
     _, again = platform.bind(instance, body, binding_id=binding_id)
     if again.status != 202 and ended_meanwhile(platform, plan, instance.id,
                                                operation_of(first), binding_id):

@@ -15,7 +15,7 @@ from osb_conformance.expectations import (
     needs_asynchronous,
 )
 from osb_conformance.platform import Instance, Platform, new_id, operation_of
-from osb_conformance.response_checks import ended_meanwhile
+from osb_conformance.response_checks import ended_meanwhile, judge_delete_refused_while_creating
 from osb_conformance.response_shapes import operation_problem
 
 requirement = pytest.mark.requirement
@@ -132,16 +132,9 @@ def _deprovision_refused(
     platform: Platform, plan: Plan, instance_id: str, provision: BrokerResponse,
     response: BrokerResponse, check: CheckRecorder,
 ) -> None:
-    """A DELETE during provisioning not answered 200 or 202: only 422 ConcurrencyError
-    is a refusal the spec allows; another 2xx or a 5xx is a finding, never N/A."""
-    if 200 <= response.status < 300:
-        check("DEP-001", False, expected="a DELETE that deleted answers 200 OK (or 202 while "
-              "deleting), not another 2xx", observed=response.describe())
-    check("DEP-006", response.status == 422 and response.error_code == "ConcurrencyError",
-          expected="a DELETE while provisioning runs: 200 (deleted), 202 (deleting) or, "
-                   "refused, 422 ConcurrencyError", observed=response.describe())
-    for requirement_id in ("DEP-007A", "DEP-007B"):
-        check.not_applicable(requirement_id, "the broker refused the DELETE while "
-                                             "provisioning ran: nothing was halted")
+    """A DELETE during provisioning not answered 200 or 202."""
+    judge_delete_refused_while_creating(
+        check, response, ("DEP-001", "DEP-006", "DEP-007A", "DEP-007B"),
+        request="DELETE", deleting="deleting", creation="provisioning")
     # let provisioning end, polled with its operation, before cleanup deletes it
     platform.poll_instance(plan, instance_id, operation_of(provision))

@@ -28,6 +28,7 @@ from osb_conformance.response_checks import (
     PROVISION_ANSWER_IDS,
     check_provision_answer,
     ended_meanwhile,
+    judge_fetch_while_creating,
 )
 
 requirement = pytest.mark.requirement
@@ -145,15 +146,11 @@ def _while_provisioning(
     """What the broker must answer while the provision is still in progress: the cheapest
     observation first, so that it is made while the operation surely runs."""
     if plan.service.instances_retrievable:
-        fetched = platform.client.fetch_instance(instance_id, plan.service.id, plan.id)
-        if fetched.status == 200 and ended_meanwhile(platform, plan, instance_id,
-                                                     operation_of(first)):
-            check.not_exercised("GETI-004", "provisioning ended before the fetch (200 is "
-                                "then right)")
-        else:
-            check("GETI-004", fetched.status == 404,
-                  expected="404 Not Found while provisioning is in progress",
-                  observed=fetched.describe())
+        judge_fetch_while_creating(
+            check, "GETI-004",
+            platform.client.fetch_instance(instance_id, plan.service.id, plan.id),
+            lambda: ended_meanwhile(platform, plan, instance_id, operation_of(first)),
+            creation="provisioning", in_progress="provisioning is in progress")
     _, again = platform.provision(plan, body, instance_id=instance_id, accepts_incomplete=True)
     if again.status != 202 and ended_meanwhile(platform, plan, instance_id, operation_of(first)):
         for requirement_id in ("PROV-015", "PROV-016A"):
